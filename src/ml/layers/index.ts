@@ -1,0 +1,3 @@
+/** Custom layers; importing this module registers them for model (de)serialisation. */
+export { SeededDropout, SpatialDropout2D, StochasticDepth } from './stochastic.js';
+export { setLayerNoise, nextNoiseSeed } from './noise.js';
