@@ -59,7 +59,7 @@ export class ParamOptimizer {
     const perParam = this.spec.kind === 'sgd' ? (this.spec.momentum > 0 ? 1 : 0) : 2;
     this.slots = [];
     for (let k = 0; k < perParam; k++) {
-      for (const p of params) this.slots.push(tf.variable(tf.zerosLike(p.variable), false));
+      for (const p of params) this.slots.push(tf.tidy(() => tf.variable(tf.zerosLike(p.variable), false)));
     }
   }
 

@@ -40,3 +40,10 @@ export function noisyFlip(batch: tf.Tensor4D, rng: Rng): tf.Tensor4D {
   const flipped = rng.next() < 0.5 ? tf.reverse(batch, 2) : batch;
   return tf.clipByValue(tf.add(flipped, tf.randomUniform(batch.shape, -0.05, 0.05, 'float32', rng.tfSeed())), 0, 1) as tf.Tensor4D;
 }
+
+/** The backend the ML tests run on: DAG_BACKEND when set, else wasm (cpu's conv gradients are too slow). */
+export async function useTestBackend(): Promise<string> {
+  const { initBackend, resolveBackendChoice } = await import('../../src/ml/backend.js');
+  const choice = resolveBackendChoice(undefined);
+  return (await initBackend(choice === 'auto' ? 'wasm' : choice)).name;
+}
