@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../rng.js';
-import { SeededDropout, SpatialDropout2D, StochasticDepth } from '../layers/index.js';
+import { DepthwiseConv2D, SeededDropout, SpatialDropout2D, StochasticDepth } from '../layers/index.js';
 import type { ModelSpec } from './spec.js';
 
 export type Sym = tf.SymbolicTensor;
@@ -36,8 +36,7 @@ export class LayerFactory {
   }
 
   depthwise(x: Sym, name: string, kernelSize: number, strides = 1): Sym {
-    return tf.layers
-      .depthwiseConv2d({
+    return new DepthwiseConv2D({
         name,
         kernelSize,
         strides,
@@ -45,8 +44,7 @@ export class LayerFactory {
         useBias: false,
         depthwiseInitializer: tf.initializers.heNormal({ seed: this.rng.tfSeed() }),
         depthwiseRegularizer: this.regularizer(),
-      })
-      .apply(x) as Sym;
+      }).apply(x) as Sym;
   }
 
   bn(x: Sym, name: string): Sym {
