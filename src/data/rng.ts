@@ -61,3 +61,35 @@ export function hashSeed(text: string): number {
   }
   return h;
 }
+
+/** Standard normal (Box–Muller). */
+export function normal(rng: SeededRng): number {
+  const u = 1 - rng.next();
+  const v = rng.next();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+}
+
+/** Gamma(shape, 1) by Marsaglia–Tsang; shape < 1 boosted by U^(1/shape). */
+export function gamma(rng: SeededRng, shape: number): number {
+  if (shape < 1) return gamma(rng, shape + 1) * (1 - rng.next()) ** (1 / shape);
+  const d = shape - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    let x: number;
+    let v: number;
+    do {
+      x = normal(rng);
+      v = 1 + c * x;
+    } while (v <= 0);
+    v = v * v * v;
+    const u = 1 - rng.next();
+    if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) return d * v;
+  }
+}
+
+/** Beta(a, b): the mixing weight of mixup and cutmix. */
+export function beta(rng: SeededRng, a: number, b: number): number {
+  const x = gamma(rng, a);
+  const y = gamma(rng, b);
+  return x / (x + y);
+}
