@@ -43,7 +43,14 @@ export function stageEtaMs(stage: StageView, now: number): number | undefined {
  */
 export function runEtaMs(run: RunState, now: number): number | undefined {
   if (run.finished) return 0;
-  const durations = run.stages.filter((s) => s.state === 'done' && s.durationMs !== undefined).map((s) => s.durationMs!);
+  let durations = run.stages.filter((s) => s.state === 'done' && s.durationMs !== undefined).map((s) => s.durationMs!);
+  if (durations.length === 0) {
+    // Before any stage finished, the projected durations of the running ones are the best guess.
+    durations = run.stages.flatMap((s) => {
+      const eta = stageEtaMs(s, now);
+      return eta !== undefined && s.startedAt !== undefined ? [now - s.startedAt + eta] : [];
+    });
+  }
   const mean = durations.length > 0 ? durations.reduce((a, b) => a + b, 0) / durations.length : undefined;
   let longestRunning = 0;
   let work = 0;

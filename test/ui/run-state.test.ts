@@ -43,8 +43,14 @@ test('training progress folds the epoch of the label into the fraction, and ETA 
   assert.equal(f, (1 + 7 / 20) / 10);
   const elapsed = teacher.progress!.time - teacher.startedAt!;
   assert.equal(Math.round(stageEtaMs(teacher, run.lastEventTime)!), Math.round((elapsed * (1 - f)) / f));
-  // The eval stage waits; with no finished stage to learn a duration from, the run ETA is unknown.
-  assert.equal(runEtaMs(run, run.lastEventTime), undefined);
+  // No stage finished yet: the waiting eval stage is guessed to take as long as the teacher's
+  // projected duration, and one job slot runs them one after the other.
+  const now = run.lastEventTime;
+  const teacherEta = stageEtaMs(teacher, now)!;
+  assert.equal(Math.round(runEtaMs(run, now)!), Math.round(teacherEta + (now - teacher.startedAt! + teacherEta)));
+  const empty = new RunState();
+  empty.apply(events[0]!);
+  assert.equal(runEtaMs(empty, events[0]!.time), undefined, 'nothing to extrapolate from yet');
 });
 
 test('run ETA spreads the remaining stages over the job slots at the mean stage duration', () => {

@@ -1,5 +1,6 @@
 /** Recorded event streams for reporter tests, and a generator of large synthetic runs. */
 import { readFileSync } from 'node:fs';
+import { PassThrough, Writable } from 'node:stream';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunEvent, StagePlanEntry } from '../../src/exec/events.js';
@@ -74,4 +75,40 @@ export function fastStagesRun(n: number, opts: { upTo?: number; running?: number
     events.push({ type: 'run-finished', runId, time: t + stageMs, status: 'succeeded', durationMs: t + stageMs - t0, counts: { ran, cached: cachedCount, failed: 0, skipped: 0 } });
   }
   return events;
+}
+
+/**
+ * A terminal-sized output stream that counts what it is sent, for driving the Ink reporter
+ * without a terminal. `keep` retains the text (tests); the bench only counts bytes.
+ */
+export class FakeTty extends Writable {
+  readonly isTTY = true;
+  bytes = 0;
+  writes = 0;
+  private readonly kept: string[] = [];
+  constructor(
+    readonly columns = 120,
+    readonly rows = 40,
+    private readonly keep = true,
+  ) {
+    super();
+  }
+  override _write(chunk: Buffer | string, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.bytes += chunk.length;
+    this.writes++;
+    if (this.keep) this.kept.push(chunk.toString());
+    callback();
+  }
+  get text(): string {
+    return this.kept.join('');
+  }
+  /** Streams passed where Node expects process.stdout/stdin. */
+  asWriteStream(): NodeJS.WriteStream {
+    return this as unknown as NodeJS.WriteStream;
+  }
+}
+
+/** An stdin that never has input and is no terminal, so the view does not enable raw mode. */
+export function silentStdin(): NodeJS.ReadStream {
+  return new PassThrough() as unknown as NodeJS.ReadStream;
 }
