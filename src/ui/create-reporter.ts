@@ -1,34 +1,39 @@
-/** Reporter factory (minimal plain/JSON version; the Ink view arrives with the UI work). */
-import type { RunEvent, RunReporter } from '../exec/events.js';
+/** The one entry the engine calls: pick a reporter for the terminal and build it. */
+import type { RunReporter } from '../exec/events.js';
+import { InkReporter } from './ink-reporter.js';
+import { JsonReporter } from './json-reporter.js';
+import { PlainReporter } from './plain-reporter.js';
 
 export type ReporterMode = 'ink' | 'plain' | 'json';
+
 export interface ReporterOptions {
   mode: ReporterMode;
   out: NodeJS.WriteStream;
+  /** Called when the user presses q or Ctrl-C in the Ink view: first call = graceful stop, second = kill. */
   onStopRequest?: (force: boolean) => void;
+  /** Plain mode: also print queued events and stage-log lines. */
   verbose?: boolean;
+  /** Ink mode: where keys are read; process.stdin when omitted. */
+  stdin?: NodeJS.ReadStream;
 }
 
+/** Every reporter built here has a `close` that the engine awaits when the run ends. */
+export type ClosableReporter = RunReporter & { close(): Promise<void> | void };
+
+export function createReporter(opts: ReporterOptions): ClosableReporter {
+  switch (opts.mode) {
+    case 'json':
+      return new JsonReporter({ out: opts.out });
+    case 'plain':
+      return new PlainReporter({ out: opts.out, verbose: opts.verbose });
+    case 'ink':
+      return new InkReporter({ out: opts.out, stdin: opts.stdin, onStopRequest: opts.onStopRequest });
+  }
+}
+
+/** `--json` wins, then `--plain`; the live view needs a terminal and is not wanted in CI logs. */
 export function chooseMode(opts: { json?: boolean; plain?: boolean; isTTY: boolean; ci: boolean }): ReporterMode {
   if (opts.json) return 'json';
-  return 'plain';
-}
-
-export function createReporter(opts: ReporterOptions): RunReporter {
-  const w = (s: string) => opts.out.write(s + '\n');
-  if (opts.mode === 'json') return { onEvent: (e) => w(JSON.stringify(e)) };
-  return {
-    onEvent(e: RunEvent) {
-      switch (e.type) {
-        case 'stage-cached': w(`cached    ${e.stageId}`); break;
-        case 'stage-started': w(`start     ${e.stageId}`); break;
-        case 'stage-finished': w(`done      ${e.stageId} (${(e.durationMs / 1000).toFixed(1)}s)`); break;
-        case 'stage-failed': w(`FAILED    ${e.stageId}: ${e.error}`); break;
-        case 'stage-skipped': w(`skipped   ${e.stageId}: ${e.reason}`); break;
-        case 'stage-log': if (opts.verbose) w(`  ${e.stageId} | ${e.line}`); break;
-        case 'run-finished': w(`run ${e.status}: ${e.counts.ran} ran, ${e.counts.cached} cached, ${e.counts.failed} failed, ${e.counts.skipped} skipped (${(e.durationMs / 1000).toFixed(1)}s)`); break;
-        default: break;
-      }
-    },
-  };
+  if (opts.plain || !opts.isTTY || opts.ci) return 'plain';
+  return 'ink';
 }
