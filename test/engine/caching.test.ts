@@ -153,17 +153,19 @@ test('kill -9 of dag run mid-stage: the rerun completes and the cache verifies c
 });
 
 test('two concurrent dag run on one cache: the second waits, then finds the results cached', async () => {
-  const dir = makeProject({ 'p.yaml': 'stages:\n  a:\n    cmd: sleep 1 && date +%s%N >> ran.txt && echo a > a.txt\n    outs: [a.txt]\n' });
+  // The first run's stage holds until the test releases it, so the second run surely meets the lock.
+  const dir = makeProject({ 'p.yaml': 'stages:\n  a:\n    cmd: touch started; while [ ! -f release ]; do sleep 0.05; done; echo x >> ran.txt; echo a > a.txt\n    outs: [a.txt]\n' });
   const first = dagAsync(dir, ['run', 'p.yaml']);
-  await waitFor(() => existsSync(join(dir, 'cache', 'lock')), 30_000, 'first run to take the lock');
+  await waitFor(() => existsSync(join(dir, 'started')), 30_000, 'first run to start its stage');
   const second = dagAsync(dir, ['run', 'p.yaml']);
+  await waitFor(() => /waiting for the cache lock held by pid \d+/.test(second.output().stderr), 30_000, 'second run to report the lock');
+  writeFileSync(join(dir, 'release'), '');
   const [r1, r2] = await Promise.all([first.done, second.done]);
   assert.equal(r1.code, 0, r1.stderr);
   assert.equal(r2.code, 0, r2.stderr);
-  assert.match(r2.stderr, /waiting for the cache lock held by pid \d+/);
   assert.equal(read(dir, 'ran.txt').trim().split('\n').length, 1, 'the command ran once');
   const runs = history(dir);
-  assert.deepEqual(runs.map((r) => r.stages[0]!.outcome).sort(), ['cached', 'ran']);
+  assert.deepEqual(runs.map((r) => r.stages[0]!.outcome), ['ran', 'cached']);
 });
 
 test('Ctrl-C stops running stages, caches nothing half-done, and a rerun continues', async () => {
