@@ -4,8 +4,9 @@
  * Versions 1–3 are read (they differ only in the header-length field and its encoding); version 1 is
  * written unless the header needs more than 65,535 bytes.
  */
-import { closeSync, fstatSync, openSync, readFileSync, readSync, writeFileSync, renameSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, writeFileSync, renameSync } from 'node:fs';
 import { NodeUserError } from '../exec/node-contract.js';
+import { cannotRead, readUserFile } from './user-file.js';
 
 export type NpyDtype = 'uint8' | 'int32' | 'float32';
 
@@ -154,13 +155,7 @@ export function decodeNpy(bytes: Uint8Array, source: string): NpyArray {
 }
 
 export function readNpy(file: string): NpyArray {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    throw new NodeUserError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-  return decodeNpy(bytes, file);
+  return decodeNpy(readUserFile(file), file);
 }
 
 /**
@@ -172,7 +167,7 @@ export function readNpyHeader(file: string): NpyHeader {
   try {
     fd = openSync(file, 'r');
   } catch (e) {
-    throw new NodeUserError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    throw cannotRead(file, e);
   }
   try {
     const prefix = Buffer.alloc(NPY_PREFIX_BYTES);
