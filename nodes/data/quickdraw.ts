@@ -107,6 +107,7 @@ export default defineNode({
       trainCounts: profileCounts(p.train.profile, classes.length),
       val: p.val,
       order: p.order,
+      shuffleLeadingRows: trainPool.remote === true || (labeledTest?.remote ?? false),
       seed: p.seed,
       trainWhere: source.description,
       testWhere: testSource.description,

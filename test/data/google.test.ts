@@ -148,3 +148,20 @@ test('unreachable server, missing class file: one clear error each', async () =>
     (e: Error) => e instanceof NodeUserError && /numpy_bitmap\/zigzag\.npy: not found \(HTTP 404\)/.test(e.message),
   );
 });
+
+test('order: shuffled on Google still fetches one small range: it shuffles the leading rows', async () => {
+  hits.length = 0;
+  const root = scratchDir('google-shuffled');
+  const r = await runNodeInProcess(quickdraw, {
+    params: params({ order: 'shuffled', seed: 4, classes: ['apple'] }),
+    inputs: {},
+    outputRoot: join(root, 'out'),
+    resumeDir: join(root, 'resume'),
+  });
+  const rows = (split: string) => Array.from(readNpy(join(r.outputs[split]!, 'rows.npy')).data as Int32Array);
+  assert.equal(hits.length, 2);
+  assert.equal(hits[1]!.bytes, 40 * 784);
+  const test = rows('test');
+  assert.deepEqual([...test, ...rows('train')].sort((a, b) => a - b), Array.from({ length: 40 }, (_, i) => i));
+  assert.notDeepEqual(test, Array.from({ length: 10 }, (_, i) => i));
+});
