@@ -66,7 +66,9 @@ export default defineNode({
   version: 1,
   description: "Quick, Draw! drawings (Google's bucket, a folder, competition arrays or the bundled set) cut into long-tailed train, stratified val and balanced test sets",
   params,
-  inputs: {},
+  inputs: {
+    dir: { kind: 'file', optional: true, description: 'a folder for source {type: dir} given without path; its content digest enters the key' },
+  },
   outputs: {
     train: { kind: 'dataset', description: 'training images and labels' },
     val: { kind: 'dataset', description: 'validation images carved from the train rows (empty when val is unset)' },
@@ -75,7 +77,8 @@ export default defineNode({
   resources: { cpu: 1, gpu: 0, memory: 2048 },
   async run(ctx) {
     const p = ctx.params;
-    const srcCtx = { resumeDir: ctx.resumeDir, signal: ctx.signal, log: (l: string) => ctx.log(l) };
+    const dirInput = ctx.inputs('dir')[0];
+    const srcCtx = { dirInput, resumeDir: ctx.resumeDir, signal: ctx.signal, log: (l: string) => ctx.log(l) };
     const source = openSource(p.source, srcCtx);
     const testSource = p.testSource ? openSource(p.testSource, srcCtx) : source;
     const classes = selectClasses(
