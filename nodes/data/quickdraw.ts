@@ -4,7 +4,7 @@
  * (QuickDraw-LT100, the full competition on Google's data).
  */
 import { z } from 'zod';
-import { defineNode } from '../../src/exec/node-contract.js';
+import { defineNode, NodeUserError } from '../../src/exec/node-contract.js';
 import { selectClasses, unknownClassError } from '../../src/data/classes.js';
 import { writeDataset } from '../../src/data/dataset.js';
 import { writeNpy } from '../../src/data/npy.js';
@@ -100,6 +100,9 @@ export default defineNode({
 
     const trainAvailable = await Promise.all(classes.map((c) => trainPool.count(c, p.size)));
     const testAvailable = labeledTest ? await Promise.all(classes.map((c) => labeledTest.count(c, p.size))) : classes.map(() => 0);
+    if (testPool && isUnlabeled(testPool) && p.test.perClass !== 'all') {
+      throw new NodeUserError(`the test images of ${testSource.description} have no labels, so they cannot be cut per class; use test.perClass: 'all'`);
+    }
     const testPerClass = !wantTest || (testPool && isUnlabeled(testPool)) ? 0 : p.test.perClass;
     const plan = planRows({
       classes,

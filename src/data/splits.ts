@@ -79,7 +79,10 @@ export function planRows(input: RowPlanInput): ClassRows[] {
   return input.classes.map((cls, label) => {
     const trainHave = input.trainAvailable[label]!;
     const testHave = input.samePool ? trainHave : input.testAvailable[label]!;
-    const testCount = input.testPerClass === 'all' ? (input.samePool ? 0 : testHave) : input.testPerClass;
+    if (input.testPerClass === 'all' && input.samePool) {
+      throw new NodeUserError(`test.perClass: 'all' needs a test source apart from the train rows (testSource, or arrays with testImages); give a number`);
+    }
+    const testCount = input.testPerClass === 'all' ? testHave : input.testPerClass;
     if (!Number.isFinite(testCount)) throw new NodeUserError(`test.perClass: 'all' needs a source that knows its size (class "${cls}")`);
     if (testCount > testHave) {
       throw new NodeUserError(`class "${cls}" has ${testHave} drawings in ${input.testWhere}, the test split asks for ${testCount}`);

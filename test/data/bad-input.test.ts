@@ -58,6 +58,12 @@ test('arrays with mismatched labels, float labels or a label beyond the class na
   await assert.rejects(run(src('y-short.npy')), userError(/y-short\.npy: 10 labels for 300 images/));
   await assert.rejects(run(src('y-float.npy')), userError(/y-float\.npy: labels must be int32/));
   await assert.rejects(run(src('y-big.npy', { classNames: ['a', 'b'] })), userError(/y-big\.npy: label 4 but only 2 class names/));
+  writeNpy(join(dir, 'y.npy'), { dtype: 'int32', shape: [300], data: new Int32Array(300) });
+  await assert.rejects(
+    run({ ...src('y.npy', { testImages: join(dir, 'x.npy') }), test: { perClass: 10 } }),
+    userError(/test images of arrays:.* have no labels.*test\.perClass: 'all'/),
+  );
+  await assert.rejects(run({ source: { type: 'bundled' }, classes: ['cat'], test: { perClass: 'all' } }), userError(/'all' needs a test source apart from the train rows/));
 });
 
 test('bad params, a class listed twice, a missing source folder', async () => {
