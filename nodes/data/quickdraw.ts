@@ -147,8 +147,6 @@ export default defineNode({
     if (testPool && isUnlabeled(testPool)) unlabeledTest = await testPool.loadAll(size);
 
     const common = {
-      source: source.description,
-      rendering: source.rendering,
       seed: p.seed,
       order: p.order,
       attribution: "Google Quick, Draw! dataset (CC BY 4.0), https://quickdraw.withgoogle.com/data",
@@ -158,12 +156,11 @@ export default defineNode({
       let images = concat(part.images, part.labels.length * px);
       let labels = Int32Array.from(part.labels);
       let rows = Int32Array.from(part.rows);
-      let splitSource = split === 'test' ? testSource.description : source.description;
+      const from = split === 'test' ? testSource : source;
       if (split === 'test' && unlabeledTest) {
         images = unlabeledTest.images;
         labels = new Int32Array(unlabeledTest.count).fill(-1);
         rows = Int32Array.from({ length: unlabeledTest.count }, (_, i) => i);
-        splitSource = testSource.description;
       }
       const dir = ctx.outputDir(split);
       writeDataset(dir, {
@@ -175,7 +172,8 @@ export default defineNode({
         classes,
         meta: {
           ...common,
-          source: splitSource,
+          source: from.description,
+          rendering: from.rendering,
           split,
           ...(split === 'train' ? { profile: p.train.profile } : {}),
           ...(split === 'val' ? { val: p.val ?? null } : {}),
