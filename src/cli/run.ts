@@ -1,0 +1,63 @@
+import { availableParallelism } from 'node:os';
+import { Executor } from '../exec/executor.js';
+import { detectGpus, parseGpuList } from '../exec/gpus.js';
+import { openWorkspace } from '../exec/workspace.js';
+import { chooseMode, createReporter } from '../ui/create-reporter.js';
+import { DagUserError } from '../util/user-error.js';
+import type { PipelineFlags } from './main.js';
+
+interface RunFlags extends PipelineFlags {
+  force?: boolean | string[];
+  target?: string[];
+  downstream?: boolean;
+  dryRun?: boolean;
+  keepGoing?: boolean;
+  jobs?: number;
+  cpus?: number;
+  gpus?: string;
+  json?: boolean;
+  plain?: boolean;
+  verbose?: boolean;
+}
+
+export async function runCommand(file: string, flags: RunFlags, argv: string[]): Promise<number> {
+  const ws = await openWorkspace(file, { cache: flags.cache, overrides: { set: flags.set, paramFiles: flags.params } });
+  const cpus = flags.cpus || availableParallelism();
+  let gpus: number[];
+  try {
+    gpus = flags.gpus !== undefined ? parseGpuList(flags.gpus) : detectGpus().ids;
+  } catch (err) {
+    throw new DagUserError(`--gpus: ${(err as Error).message}`);
+  }
+  const force = flags.force === true ? true : Array.isArray(flags.force) ? new Set(flags.force) : false;
+  let executor: Executor | undefined;
+  const reporter = createReporter({
+    mode: chooseMode({ json: flags.json, plain: flags.plain, isTTY: Boolean(process.stdout.isTTY), ci: Boolean(process.env.CI) }),
+    out: process.stdout,
+    onStopRequest: (f) => executor?.cancel(f),
+    verbose: flags.verbose,
+  });
+  executor = new Executor(ws, {
+    targets: flags.target ?? [], downstream: Boolean(flags.downstream), force, dryRun: Boolean(flags.dryRun),
+    keepGoing: Boolean(flags.keepGoing), jobs: flags.jobs || cpus, cpus, gpus, argv, graceMs: 10_000,
+    onLockWait: (holder) => process.stderr.write(`waiting for the cache lock held by ${holder}\n`),
+  }, (e) => reporter.onEvent(e));
+  let interrupts = 0;
+  const onSignal = () => {
+    interrupts++;
+    if (interrupts === 1) process.stderr.write('\nstopping: no new stages; running stages get 10 s to exit (Ctrl-C again to kill them)\n');
+    executor!.cancel(interrupts > 1);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const summary = await executor.run();
+    await reporter.close?.();
+    if (summary.status === 'succeeded') return 0;
+    if (summary.status === 'cancelled') return 130;
+    return summary.failures.every((f) => f.user) ? 2 : 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

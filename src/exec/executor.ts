@@ -1,0 +1,436 @@
+/**
+ * Runs a pipeline: stages whose key is in the cache are restored, the rest run in worker processes
+ * as soon as what they need is done and the machine has room. Everything that happens is emitted
+ * as RunEvents; the run history and the stage index are updated as stages end.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { hostname, platform } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { ActionResult } from '../cache/action-cache.js';
+import { CorruptBlobError, type StoredArtifact } from '../cache/blob-store.js';
+import { at, selectStages, type GraphStage } from '../graph/build.js';
+import type { NodeStage, CmdStage } from '../pipeline/stage.js';
+import { RunHistory, type RunRecord, type StageRecord } from '../state/history.js';
+import { DagUserError } from '../util/user-error.js';
+import type { RunEvent } from './events.js';
+import { keyStage, type ResolvedArtifact } from './keyer.js';
+import type { InputArtifact, MetricValue, ProgressUpdate } from './node-contract.js';
+import { nodeModulePath } from './node-registry.js';
+import { isForced, planStages, reasonsForMiss, staleOuts, type ForceSpec } from './plan.js';
+import { ResourcePool, type Grant } from './resource-pool.js';
+import { runCommand } from './run-command.js';
+import { RunLock } from './run-lock.js';
+import { runNodeProcess } from './run-node-process.js';
+import { Scheduler } from './scheduler.js';
+import type { StageKey } from './stage-key.js';
+import type { Workspace } from './workspace.js';
+import { stagePriorities } from './priorities.js';
+
+export interface RunOptions {
+  targets: string[];
+  downstream: boolean;
+  force: ForceSpec;
+  dryRun: boolean;
+  keepGoing: boolean;
+  jobs: number;
+  cpus: number;
+  gpus: number[];
+  argv: string[];
+  /** How long stopped stages get to exit before they are killed. */
+  graceMs: number;
+  onLockWait?: (holder: string) => void;
+}
+
+export interface RunSummary {
+  runId: string;
+  status: 'succeeded' | 'failed' | 'cancelled';
+  counts: { ran: number; cached: number; failed: number; skipped: number };
+  failures: { stageId: string; error: string; user: boolean }[];
+}
+
+type StageState = 'pending' | 'cached' | 'done' | 'failed' | 'skipped';
+
+interface RunningStage {
+  stop(): void;
+  kill(): void;
+  pgid?: number | undefined;
+}
+
+const LOG_LIMIT_LINES = 5000;
+const PROGRESS_INTERVAL_MS = 100;
+
+export class Executor {
+  private readonly emitRaw: (e: RunEvent) => void;
+  private runId = '';
+  private cancelled = false;
+  private halted = false;
+  private readonly running = new Map<string, RunningStage>();
+  private readonly states = new Map<string, StageState>();
+  private readonly results = new Map<string, ActionResult>();
+  private readonly failures: { stageId: string; error: string; user: boolean }[] = [];
+  private record!: RunRecord;
+  private history!: RunHistory;
+  private lock: RunLock | undefined;
+  private scheduler!: Scheduler;
+  private killTimer: NodeJS.Timeout | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly ws: Workspace, private readonly opts: RunOptions, emit: (e: RunEvent) => void) {
+    this.emitRaw = emit;
+  }
+
+  private emit(e: RunEvent): void {
+    this.emitRaw(e);
+  }
+
+  /** First call: no new stages, running ones are asked to stop. Second call (or force): kill now. */
+  cancel(force: boolean): void {
+    const again = this.cancelled;
+    this.cancelled = true;
+    this.emit({ type: 'run-cancelling', runId: this.runId, time: Date.now(), force: force || again });
+    this.scheduler?.stopAdmitting();
+    if (force || again) {
+      for (const r of this.running.values()) r.kill();
+      return;
+    }
+    for (const r of this.running.values()) r.stop();
+    this.killTimer = setTimeout(() => {
+      for (const r of this.running.values()) r.kill();
+    }, this.opts.graceMs);
+    this.killTimer.unref();
+  }
+
+  async run(): Promise<RunSummary> {
+    const { ws, opts } = this;
+    const selected = selectStages(ws.graph, opts.targets, opts.downstream);
+    ws.layout.ensure();
+    if (!opts.dryRun) {
+      this.lock = new RunLock(ws.layout.lock);
+      await this.lock.acquire(`dag ${opts.argv.join(' ')}`, opts.onLockWait ?? (() => {}));
+    }
+    const started = Date.now();
+    try {
+      this.history = new RunHistory(ws.layout.history);
+      const plan = await planStages(ws, selected, opts.force);
+      const blocked = plan.find((p) => p.state === 'blocked' && !p.reasons[0]!.startsWith('needs '));
+      if (blocked && !opts.keepGoing) {
+        const gs = ws.graph.stages.get(blocked.stageId)!;
+        throw at(gs.stage, gs.stage.deps.length ? ['deps'] : ['inputs'], `stage "${blocked.stageId}" cannot run: ${blocked.reasons[0]}`);
+      }
+      if (opts.dryRun) {
+        this.runId = 'dry-run';
+        this.emit({ type: 'run-started', runId: this.runId, pipeline: ws.pipeline.source.displayPath, time: started, stages: plan, jobs: opts.jobs, cpus: opts.cpus, gpus: opts.gpus });
+        const counts = { ran: 0, cached: plan.filter((p) => p.state === 'cached').length, failed: 0, skipped: 0 };
+        this.emit({ type: 'run-finished', runId: this.runId, time: Date.now(), status: 'succeeded', durationMs: Date.now() - started, counts });
+        return { runId: this.runId, status: 'succeeded', counts, failures: [] };
+      }
+      await this.history.reapDead();
+      this.record = await this.history.begin(ws.pipelineId, opts.argv);
+      this.runId = this.record.id;
+      this.emit({ type: 'run-started', runId: this.runId, pipeline: ws.pipeline.source.displayPath, time: started, stages: plan, jobs: opts.jobs, cpus: opts.cpus, gpus: opts.gpus });
+      this.scheduler = new Scheduler(new ResourcePool(opts.cpus, opts.gpus), opts.jobs);
+      await this.execute(selected);
+    } finally {
+      clearTimeout(this.killTimer);
+      clearTimeout(this.flushTimer);
+      ws.stats.save();
+      ws.index.save();
+      rmSync(join(ws.layout.tmp, `run-${this.runId}`), { recursive: true, force: true });
+      this.lock?.release();
+    }
+    const counts = { ran: 0, cached: 0, failed: 0, skipped: 0 };
+    for (const s of this.states.values()) {
+      if (s === 'done') counts.ran++;
+      else if (s === 'cached') counts.cached++;
+      else if (s === 'failed') counts.failed++;
+      else if (s === 'skipped') counts.skipped++;
+    }
+    const status = this.cancelled ? 'cancelled' : counts.failed > 0 ? 'failed' : 'succeeded';
+    this.record.status = status;
+    this.record.finishedAt = new Date().toISOString();
+    await this.history.flush();
+    this.emit({ type: 'run-finished', runId: this.runId, time: Date.now(), status, durationMs: Date.now() - started, counts });
+    return { runId: this.runId, status, counts, failures: this.failures };
+  }
+
+  private async execute(selected: Set<string>): Promise<void> {
+    const { graph } = this.ws;
+    const priority = stagePriorities(graph);
+    const remaining = new Map<string, number>();
+    for (const id of selected) remaining.set(id, graph.stages.get(id)!.upstream.filter((u) => selected.has(u)).length);
+    let outstanding = selected.size;
+    let finishAll!: () => void;
+    const allDone = new Promise<void>((r) => (finishAll = r));
+    if (outstanding === 0) finishAll();
+    const start = (id: string): void => {
+      this.states.set(id, 'pending');
+      void this.processStage(id, priority.get(id) ?? 0)
+        .catch((err: unknown) => this.fail(id, err instanceof Error ? (err instanceof DagUserError ? err.format() : err.stack ?? err.message) : String(err), 0))
+        .finally(() => {
+          for (const d of graph.stages.get(id)!.downstream) {
+            if (!selected.has(d)) continue;
+            const n = remaining.get(d)! - 1;
+            remaining.set(d, n);
+            if (n === 0) start(d);
+          }
+          if (--outstanding === 0) finishAll();
+        });
+    };
+    for (const id of graph.order) if (selected.has(id) && remaining.get(id) === 0) start(id);
+    await allDone;
+  }
+
+  private async processStage(id: string, priority: number): Promise<void> {
+    const gs = this.ws.graph.stages.get(id)!;
+    const badUpstream = gs.upstream.find((u) => this.states.get(u) === 'failed' || this.states.get(u) === 'skipped');
+    if (badUpstream) return this.skip(id, `needs ${badUpstream}, which ${this.states.get(badUpstream) === 'failed' ? 'failed' : 'did not run'}`);
+    if (this.cancelled) return this.skip(id, 'run cancelled');
+    if (this.halted) return this.skip(id, 'run stopped after a failure (use --keep-going to continue past failures)');
+    const keyed = await keyStage(this.ws, gs, (stageId, output) => this.results.get(stageId)?.outputs[output]);
+    if (keyed.status === 'blocked') return this.fail(id, keyed.reason, 0, [], true);
+    if (keyed.status === 'waiting') throw new Error(`internal: ${id} keyed before ${keyed.on} finished`);
+    let reasons: string[] = ['forced'];
+    if (!isForced(this.opts.force, id, gs.stage.name)) {
+      const cached = await this.tryCache(gs, keyed.key);
+      if (cached === true) return;
+      reasons = cached ?? reasonsForMiss(this.ws, id, keyed.preimage, keyed.labels);
+    }
+    this.emit({ type: 'stage-queued', runId: this.runId, stageId: id, time: Date.now() });
+    let started = false;
+    try {
+      await this.scheduler.submit(id, gs.stage.resources, priority, async (grant) => {
+        started = true;
+        await this.runStage(gs, keyed.key, keyed.preimage, keyed.labels, keyed.inputs, reasons, grant);
+      });
+    } catch (err) {
+      if (err instanceof Error && /GPU/.test(err.message) && !started) return this.fail(id, err.message, 0, [], true);
+      throw err;
+    }
+    if (!started) this.skip(id, this.cancelled ? 'run cancelled' : 'not started');
+  }
+
+  /** true: served from the cache. A string list: why the entry could not be used. undefined: a miss. */
+  private async tryCache(gs: GraphStage, key: StageKey): Promise<true | string[] | undefined> {
+    const id = gs.stage.id;
+    const hit = this.ws.actions.get(key);
+    if (hit.status === 'miss') return undefined;
+    if (hit.status === 'corrupt') {
+      this.log(id, 'node', `cache entry ${key.slice(0, 12)} is corrupt (${hit.reason}); recomputing`);
+      this.ws.actions.delete(key);
+      return [`cache entry corrupt (${hit.reason})`];
+    }
+    const result = hit.result;
+    try {
+      for (const out of Object.values(result.outputs)) await this.ws.blobs.verify(out);
+      if (gs.stage.kind === 'cmd') {
+        for (const out of await staleOuts(this.ws, result)) {
+          await this.ws.blobs.restore(result.outputs[out]!, join(this.ws.pipeline.dir, out));
+        }
+      }
+    } catch (err) {
+      if (!(err instanceof CorruptBlobError)) throw err;
+      this.log(id, 'node', `${err.message}; evicted it and recomputing ${id}`);
+      this.ws.blobs.evict(err.digest);
+      this.ws.actions.delete(key);
+      return [err.message];
+    }
+    this.states.set(id, 'cached');
+    this.results.set(id, result);
+    this.ws.index.set(id, key);
+    this.emit({ type: 'stage-cached', runId: this.runId, stageId: id, time: Date.now(), key, savedMs: result.durationMs, metrics: result.metrics });
+    this.addRecord({ stageId: id, key, outcome: 'cached', durationMs: 0, savedMs: result.durationMs, metrics: result.metrics, outputs: result.outputs });
+    return true;
+  }
+
+  private async runStage(gs: GraphStage, key: StageKey, preimage: ActionResult['preimage'], labels: Record<string, string>, inputs: Record<string, ResolvedArtifact[]>, reasons: string[], grant: Grant): Promise<void> {
+    const { stage } = gs;
+    const id = stage.id;
+    const t0 = Date.now();
+    const resumeDir = this.ws.layout.resumeDir(key);
+    mkdirSync(resumeDir, { recursive: true });
+    const logLines: string[] = [];
+    const metrics: Record<string, MetricValue> = {};
+    const onLog = (stream: 'stdout' | 'stderr' | 'node', line: string) => {
+      if (logLines.length < LOG_LIMIT_LINES) logLines.push(stream === 'node' ? line : `[${stream}] ${line}`);
+      this.emit({ type: 'stage-log', runId: this.runId, stageId: id, time: Date.now(), stream, line });
+    };
+    let lastProgress = 0;
+    const onProgress = (update: ProgressUpdate) => {
+      const now = Date.now();
+      if (now - lastProgress < PROGRESS_INTERVAL_MS && update.step < update.total) return;
+      lastProgress = now;
+      this.emit({ type: 'stage-progress', runId: this.runId, stageId: id, time: now, progress: update });
+    };
+    const onMetrics = (values: Record<string, MetricValue>) => {
+      Object.assign(metrics, values);
+      this.emit({ type: 'stage-metrics', runId: this.runId, stageId: id, time: Date.now(), metrics: values });
+    };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      // An empty list hides every GPU from a stage that was granted none.
+      CUDA_VISIBLE_DEVICES: grant.gpuIds.join(','),
+      DAG_STAGE: id,
+      DAG_RESUME_DIR: resumeDir,
+    };
+    this.emit({ type: 'stage-started', runId: this.runId, stageId: id, time: t0, key, cpuSlots: grant.cpu, gpuIds: grant.gpuIds });
+    const materialized = await this.materializeInputs(inputs);
+    let outputs: Record<string, StoredArtifact>;
+    let provenance: Record<string, string> = {};
+    if (stage.kind === 'cmd') {
+      const r = await this.runCmdStage(stage, gs, materialized, env, { onLog, onProgress, onMetrics });
+      if ('error' in r) return this.fail(id, r.error, Date.now() - t0, logLines);
+      outputs = r.outputs;
+    } else {
+      const r = await this.runNodeStage(stage, materialized, resumeDir, grant, env, { onLog, onProgress, onMetrics });
+      if ('error' in r) return this.fail(id, r.error, Date.now() - t0, logLines, r.user);
+      outputs = r.outputs;
+      provenance = r.provenance;
+    }
+    const durationMs = Date.now() - t0;
+    const result: ActionResult = {
+      schema: 1, key, stageId: id, preimage, inputLabels: labels, outputs, metrics, durationMs,
+      createdAt: new Date().toISOString(),
+      provenance: { host: hostname(), platform: platform(), node: process.version, ...provenance },
+      log: this.ws.blobs.putBytes(logLines.join('\n')),
+    };
+    this.ws.actions.put(result);
+    this.ws.index.set(id, key);
+    rmSync(resumeDir, { recursive: true, force: true });
+    this.results.set(id, result);
+    this.states.set(id, 'done');
+    this.emit({ type: 'stage-finished', runId: this.runId, stageId: id, time: Date.now(), key, durationMs, metrics });
+    this.addRecord({ stageId: id, key, outcome: 'ran', durationMs, metrics, reasons, outputs });
+  }
+
+  private async materializeInputs(inputs: Record<string, ResolvedArtifact[]>): Promise<Record<string, InputArtifact[]>> {
+    const out: Record<string, InputArtifact[]> = {};
+    for (const [name, list] of Object.entries(inputs)) {
+      out[name] = [];
+      for (const a of list) {
+        const src = a.source;
+        let path: string;
+        if (src.kind === 'file') path = join(this.ws.pipeline.dir, src.path);
+        else if (this.ws.graph.stages.get(src.stageId)!.stage.kind === 'cmd') path = join(this.ws.pipeline.dir, src.output);
+        else path = await this.ws.blobs.checkout(a);
+        out[name].push({ path, digest: a.digest, producer: src.kind === 'file' ? `file:${src.path}` : src.stageId, output: src.kind === 'file' ? src.path : src.output });
+      }
+    }
+    return out;
+  }
+
+  private async runCmdStage(
+    stage: CmdStage, gs: GraphStage, inputs: Record<string, InputArtifact[]>, env: NodeJS.ProcessEnv,
+    on: { onLog: (s: 'stdout' | 'stderr' | 'node', l: string) => void; onProgress: (u: ProgressUpdate) => void; onMetrics: (m: Record<string, MetricValue>) => void },
+  ): Promise<{ outputs: Record<string, StoredArtifact> } | { error: string }> {
+    const dir = this.ws.pipeline.dir;
+    // Stale outputs must not pass for new ones if the command fails to write them.
+    for (const out of gs.outputs) {
+      rmSync(join(dir, out), { recursive: true, force: true });
+      mkdirSync(dirname(join(dir, out)), { recursive: true });
+    }
+    const cmd = substituteInputs(stage.cmd, inputs);
+    const handle = runCommand(cmd, { cwd: dir, env, events: { log: on.onLog, progress: on.onProgress, metrics: on.onMetrics } });
+    this.track(stage.id, { stop: () => handle.signal('SIGTERM'), kill: () => handle.signal('SIGKILL'), pgid: handle.pid });
+    const { code, signal } = await handle.done;
+    this.untrack(stage.id);
+    if (this.cancelled && (signal || code !== 0)) return { error: 'stopped by the user' };
+    if (signal) return { error: `command killed by ${signal}` };
+    if (code !== 0) return { error: `command exited with code ${code}` };
+    const outputs: Record<string, StoredArtifact> = {};
+    for (const out of gs.outputs) {
+      try {
+        outputs[out] = await this.ws.blobs.put(join(dir, out));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { error: `command succeeded but did not write out "${out}"` };
+        throw err;
+      }
+    }
+    return { outputs };
+  }
+
+  private async runNodeStage(
+    stage: NodeStage, inputs: Record<string, InputArtifact[]>, resumeDir: string, grant: Grant, env: NodeJS.ProcessEnv,
+    on: { onLog: (s: 'stdout' | 'stderr' | 'node', l: string) => void; onProgress: (u: ProgressUpdate) => void; onMetrics: (m: Record<string, MetricValue>) => void },
+  ): Promise<{ outputs: Record<string, StoredArtifact>; provenance: Record<string, string> } | { error: string; user: boolean }> {
+    const outputRoot = join(this.ws.layout.tmp, `run-${this.runId}`, stage.id.replace(/[^A-Za-z0-9_.=,-]/g, '_'));
+    const handle = runNodeProcess(
+      { type: 'run', modulePath: nodeModulePath(stage.node)!, stageId: stage.id, params: stage.params, inputs, outputRoot, resumeDir, devices: { cpuSlots: grant.cpu, gpuIds: grant.gpuIds } },
+      env,
+      (e) => {
+        if (e.type === 'log') on.onLog('node', e.line);
+        else if (e.type === 'progress') on.onProgress(e.update);
+        else on.onMetrics(e.values);
+      },
+      (line) => on.onLog('stderr', line),
+    );
+    this.track(stage.id, { stop: () => handle.stop(), kill: () => handle.kill(), pgid: handle.pid });
+    const outcome = await handle.done;
+    this.untrack(stage.id);
+    if (outcome.status === 'killed') return { error: this.cancelled ? 'stopped by the user' : outcome.message, user: false };
+    if (outcome.status === 'error') {
+      if (outcome.stack) on.onLog('stderr', outcome.stack);
+      return { error: this.cancelled && /stopped|abort/i.test(outcome.message) ? 'stopped by the user' : outcome.message, user: outcome.user };
+    }
+    const outputs: Record<string, StoredArtifact> = {};
+    for (const [name, dir] of Object.entries(outcome.result.outputs)) outputs[name] = await this.ws.blobs.put(dir);
+    rmSync(outputRoot, { recursive: true, force: true });
+    return { outputs, provenance: outcome.result.provenance };
+  }
+
+  private track(id: string, r: RunningStage): void {
+    this.running.set(id, r);
+    this.lock?.setChildren([...this.running.values()].map((x) => x.pgid).filter((p): p is number => p !== undefined));
+    if (this.cancelled) r.stop();
+  }
+
+  private untrack(id: string): void {
+    this.running.delete(id);
+    this.lock?.setChildren([...this.running.values()].map((x) => x.pgid).filter((p): p is number => p !== undefined));
+  }
+
+  private log(stageId: string, stream: 'stdout' | 'stderr' | 'node', line: string): void {
+    this.emit({ type: 'stage-log', runId: this.runId, stageId, time: Date.now(), stream, line });
+  }
+
+  /** `user`: the failure is the input's fault (missing file, bad data), not the command's or a bug. */
+  private fail(id: string, error: string, durationMs: number, logLines: string[] = [], user = false): void {
+    this.states.set(id, 'failed');
+    this.failures.push({ stageId: id, error, user });
+    if (!this.opts.keepGoing) this.halted = true;
+    const tail = logLines.filter((l) => l.startsWith('[stderr]')).slice(-5).map((l) => l.slice(9));
+    const message = tail.length && !error.includes('\n') ? `${error}\n${tail.join('\n')}` : error;
+    this.emit({ type: 'stage-failed', runId: this.runId, stageId: id, time: Date.now(), durationMs, error: message });
+    this.addRecord({ stageId: id, outcome: 'failed', durationMs, metrics: {}, error: message });
+  }
+
+  private skip(id: string, reason: string): void {
+    this.states.set(id, 'skipped');
+    this.emit({ type: 'stage-skipped', runId: this.runId, stageId: id, time: Date.now(), reason });
+    this.addRecord({ stageId: id, outcome: 'skipped', durationMs: 0, metrics: {}, error: reason });
+  }
+
+  private addRecord(r: StageRecord): void {
+    this.record.stages.push(r);
+    // Flushed at most every 2 s: a history write per stage would dominate runs of tiny stages.
+    this.flushTimer ??= setTimeout(() => {
+      this.flushTimer = undefined;
+      void this.history.flush();
+    }, 2000);
+  }
+}
+
+/** `${inputs.x}` in a cmd: the materialised paths (one argv entry each, or space-joined and quoted in a shell string). */
+export function substituteInputs(cmd: string | string[], inputs: Record<string, InputArtifact[]>): string | string[] {
+  const paths = (name: string): string[] => {
+    const list = inputs[name];
+    if (!list) throw new DagUserError(`cmd references \${inputs.${name}}, but the stage has no input "${name}"`);
+    return list.map((a) => a.path);
+  };
+  const quote = (p: string) => `'${p.replace(/'/g, `'\\''`)}'`;
+  if (typeof cmd === 'string') return cmd.replace(/\$\{inputs\.([A-Za-z0-9_-]+)\}/g, (_, n: string) => paths(n).map(quote).join(' '));
+  return cmd.flatMap((arg) => {
+    const whole = /^\$\{inputs\.([A-Za-z0-9_-]+)\}$/.exec(arg);
+    if (whole) return paths(whole[1]!);
+    return [arg.replace(/\$\{inputs\.([A-Za-z0-9_-]+)\}/g, (_, n: string) => paths(n).join(' '))];
+  });
+}

@@ -1,0 +1,1 @@
+export { saveModel, loadModel, readModelMeta, MODEL_JSON, WEIGHTS_BIN, META_JSON } from './model-files.js';

@@ -1,0 +1,179 @@
+/**
+ * The wasm training kernels against the reference `cpu` backend: gradients of convolutions and
+ * depthwise convolutions on random shapes, a full training step of a small conv net, and no leaked
+ * wasm memory.
+ */
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../src/ml/backend.js';
+import { WASM_TRAINING_KERNELS, registerWasmTrainingKernels } from '../../src/ml/wasm-kernels/register.js';
+
+const TOLERANCE = 1e-5;
+
+/** Seeded so a failure names a reproducible shape. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomValues(random: () => number, shape: number[]): Float32Array {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = random() * 2 - 1;
+  return out;
+}
+
+/** Largest absolute difference relative to the largest reference magnitude. */
+function relativeError(actual: Float32Array, expected: Float32Array): number {
+  assert.equal(actual.length, expected.length);
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < actual.length; i++) {
+    diff = Math.max(diff, Math.abs(actual[i]! - expected[i]!));
+    scale = Math.max(scale, Math.abs(expected[i]!));
+  }
+  return diff / Math.max(scale, 1e-30);
+}
+
+type Op = (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D;
+
+/** Gradients of sum(op(x, w) · r) for x and w, where r is a fixed random output weighting. */
+async function gradientsOn(backend: string, op: Op, x: Float32Array, xShape: number[], w: Float32Array, wShape: number[], seed: number): Promise<Float32Array[]> {
+  await tf.setBackend(backend);
+  return tf.tidy(() => {
+    const xT = tf.tensor4d(x, xShape as [number, number, number, number]);
+    const wT = tf.tensor4d(w, wShape as [number, number, number, number]);
+    const outShape = op(xT, wT).shape;
+    const r = tf.tensor(randomValues(rng(seed), outShape), outShape);
+    const [gx, gw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => op(a as tf.Tensor4D, b as tf.Tensor4D).mul(r).sum())([xT, wT]);
+    return [gx!.dataSync() as Float32Array, gw!.dataSync() as Float32Array];
+  });
+}
+
+interface Case {
+  label: string;
+  xShape: number[];
+  wShape: number[];
+  op: Op;
+}
+
+function randomCases(depthwise: boolean, count: number, seed: number): Case[] {
+  const random = rng(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+  const cases: Case[] = [];
+  for (let i = 0; i < count; i++) {
+    const stride = i % 2 === 0 ? 1 : 2;
+    const pad = i % 4 < 2 ? 'same' : 'valid';
+    const k = pick([1, 3, 3, 5]);
+    const batch = i % 3 === 0 ? 1 : pick([2, 3]);
+    const h = k + Math.floor(random() * 8);
+    const w = k + Math.floor(random() * 8);
+    const c = 1 + Math.floor(random() * 5);
+    const last = depthwise ? 1 + Math.floor(random() * 3) : 1 + Math.floor(random() * 6);
+    const op: Op = depthwise
+      ? (x, f) => tf.depthwiseConv2d(x, f, stride, pad)
+      : (x, f) => tf.conv2d(x, f, stride, pad);
+    cases.push({
+      label: `${depthwise ? 'depthwise' : 'conv2d'} x=[${batch},${h},${w},${c}] k=${k} ${depthwise ? 'mult' : 'out'}=${last} stride=${stride} ${pad}`,
+      xShape: [batch, h, w, c],
+      wShape: [k, k, c, last],
+      op,
+    });
+  }
+  return cases;
+}
+
+before(async () => {
+  await initBackend('wasm');
+});
+
+describe('wasm training kernels', () => {
+  it('are registered once however often registration runs', () => {
+    registerWasmTrainingKernels();
+    assert.deepEqual(registerWasmTrainingKernels(), []);
+    for (const config of WASM_TRAINING_KERNELS) {
+      assert.equal(tf.getKernel(config.kernelName, 'wasm')?.kernelFunc, config.kernelFunc, config.kernelName);
+    }
+  });
+
+  for (const [kind, depthwise, seed] of [['conv2d', false, 11], ['depthwise', true, 23]] as const) {
+    it(`match cpu gradients of ${kind} on random shapes`, async () => {
+      for (const [i, c] of randomCases(depthwise, 24, seed).entries()) {
+        const random = rng(seed * 1000 + i);
+        const x = randomValues(random, c.xShape);
+        const w = randomValues(random, c.wShape);
+        const wasm = await gradientsOn('wasm', c.op, x, c.xShape, w, c.wShape, i);
+        const cpu = await gradientsOn('cpu', c.op, x, c.xShape, w, c.wShape, i);
+        assert.ok(relativeError(wasm[0]!, cpu[0]!) <= TOLERANCE, `input gradient, ${c.label}: ${relativeError(wasm[0]!, cpu[0]!)}`);
+        assert.ok(relativeError(wasm[1]!, cpu[1]!) <= TOLERANCE, `filter gradient, ${c.label}: ${relativeError(wasm[1]!, cpu[1]!)}`);
+      }
+    });
+  }
+
+  it('free every intermediate they allocate', async () => {
+    await tf.setBackend('wasm');
+    const x = tf.randomNormal([3, 9, 11, 4], 0, 1, 'float32', 1) as tf.Tensor4D;
+    const w = tf.randomNormal([3, 3, 4, 2], 0, 1, 'float32', 2) as tf.Tensor4D;
+    const f = tf.randomNormal([3, 3, 8, 5], 0, 1, 'float32', 3) as tf.Tensor4D;
+    const step = () => tf.tidy(() => {
+      const loss = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+        tf.conv2d(tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same'), c as tf.Tensor4D, 1, 'valid').sum();
+      tf.grads(loss)([x, w, f]).forEach((g) => g.dataSync());
+    });
+    step();
+    const dataIds = tf.engine().backend.numDataIds();
+    const tensors = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) step();
+    assert.equal(tf.engine().backend.numDataIds(), dataIds);
+    assert.equal(tf.memory().numTensors, tensors);
+    tf.dispose([x, w, f]);
+  });
+
+  it('train a small conv net exactly as cpu does', async () => {
+    const build = () => tf.sequential({
+      layers: [
+        tf.layers.conv2d({ inputShape: [12, 12, 1], filters: 6, kernelSize: 3, strides: 2, padding: 'same', useBias: false }),
+        tf.layers.batchNormalization(),
+        tf.layers.reLU({ maxValue: 6 }),
+        tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', depthMultiplier: 2 }),
+        tf.layers.conv2d({ filters: 5, kernelSize: 1, activation: 'relu' }),
+        tf.layers.globalAveragePooling2d({}),
+        tf.layers.dense({ units: 4 }),
+      ],
+    });
+    const random = rng(5);
+    const images = randomValues(random, [8, 12, 12, 1]);
+    const labels = new Int32Array(8).map((_, i) => i % 4);
+    let initial: tf.Tensor[] | undefined;
+    const trained: Record<string, Float32Array[]> = {};
+    for (const backend of ['wasm', 'cpu']) {
+      await tf.setBackend(backend);
+      const model = build();
+      if (initial) model.setWeights(initial);
+      else initial = model.getWeights().map((t) => tf.tensor(t.dataSync(), t.shape));
+      const optimizer = tf.train.adam(0.01);
+      for (let step = 0; step < 3; step++) {
+        tf.tidy(() => {
+          const x = tf.tensor4d(images, [8, 12, 12, 1]);
+          const y = tf.oneHot(tf.tensor1d(labels, 'int32'), 4);
+          optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar);
+        });
+      }
+      trained[backend] = model.getWeights().map((t) => t.dataSync() as Float32Array);
+      model.dispose();
+      optimizer.dispose();
+    }
+    trained.wasm!.forEach((w, i) => {
+      // Adam divides by sqrt(v): rounding differences of 1e-7 in gradients grow to ~1e-5 in weights.
+      assert.ok(relativeError(w, trained.cpu![i]!) <= 1e-4, `weight ${i}: ${relativeError(w, trained.cpu![i]!)}`);
+    });
+    tf.dispose(initial!);
+  });
+});

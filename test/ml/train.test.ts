@@ -1,0 +1,212 @@
+/**
+ * The training loop on small synthetic sets: determinism, exact resume after an abort, no tensor
+ * leaks, early stopping restoring the best weights, weights/plans/soft targets, user errors.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { buildModel, type ModelSpecInput } from '../../src/ml/models/index.js';
+import { trainClassifier, TrainingAbortedError, type EpochMetrics, type TrainOptions } from '../../src/ml/train/index.js';
+import { NodeUserError } from '../../src/exec/node-contract.js';
+import { flatWeights, noisyFlip, quadrantSet, useTestBackend } from './train-helpers.js';
+
+await useTestBackend();
+
+const train = quadrantSet(48, 8, 1);
+const validation = quadrantSet(24, 8, 2);
+const resnet: ModelSpecInput = {
+  arch: 'resnet', inputShape: [8, 8, 1], numClasses: 4, width: 0.5, depth: 1,
+  dropout: 0.2, spatialDropout: 0.1, stochasticDepth: 0.3, l2: 1e-4, bnMomentum: 0.9,
+};
+const cnn: ModelSpecInput = { arch: 'cnn', inputShape: [8, 8, 1], numClasses: 4, width: 0.25, depth: 2, dropout: 0.3, bnMomentum: 0.9 };
+
+/** Every stochastic lever on: dropouts, drop-path, augmentation, mixup, AdamW, cosine warm-up. */
+function stochasticRun(model: tf.LayersModel, seed: number): TrainOptions {
+  return {
+    model, train, validation, epochs: 3, batchSize: 16, seed,
+    optimizer: { kind: 'adamw', lr: 0.01, weightDecay: 0.01 },
+    loss: { labelSmoothing: 0.1 },
+    schedule: { kind: 'cosine', warmupEpochs: 1 },
+    mixup: { alpha: 0.4, prob: 0.5 },
+    augment: noisyFlip,
+  };
+}
+
+const sansTiming = (h: EpochMetrics[]) => h.map(({ images_per_sec: _i, seconds: _s, ...rest }) => rest);
+
+async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'dag-train-test-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+test('one seed fixes the run: same seed gives identical weights, another seed different ones', async () => {
+  const runs: Float32Array[] = [];
+  for (const seed of [5, 5, 6]) {
+    const model = buildModel(resnet, { seed });
+    await trainClassifier(stochasticRun(model, seed));
+    runs.push(flatWeights(model));
+    model.dispose();
+  }
+  assert.deepEqual(runs[0], runs[1]);
+  assert.notDeepEqual(runs[0], runs[2]);
+});
+
+for (const variant of [
+  { name: 'AdamW, cosine, mixup, augmentation (resnet)', spec: resnet, opts: (m: tf.LayersModel) => stochasticRun(m, 3) },
+  {
+    name: 'SGD Nesterov, reduce-on-plateau, early stopping (cnn)',
+    spec: cnn,
+    opts: (model: tf.LayersModel): TrainOptions => ({
+      model, train, validation, epochs: 4, batchSize: 12, seed: 3,
+      optimizer: { kind: 'sgd', lr: 0.05, momentum: 0.9, nesterov: true },
+      loss: { kind: 'balanced-softmax' },
+      schedule: { kind: 'plateau', patience: 0, factor: 0.5, monitor: 'val_accuracy' },
+      earlyStopping: { monitor: 'val_loss', patience: 10 },
+    }),
+  },
+]) {
+  test(`a run aborted mid-epoch resumes from its last checkpoint and ends bit for bit as an uninterrupted run: ${variant.name}`, async (t) => {
+    const dirA = await tempDir(t);
+    const dirB = await tempDir(t);
+    const a = buildModel(variant.spec, { seed: 3 });
+    const full = await trainClassifier({ ...variant.opts(a), resumeDir: dirA });
+
+    const b = buildModel(variant.spec, { seed: 3 });
+    const controller = new AbortController();
+    const base = variant.opts(b);
+    const stepsPerEpoch = Math.ceil(train.images.length / 64 / base.batchSize);
+    await assert.rejects(
+      trainClassifier({
+        ...base, resumeDir: dirB, signal: controller.signal,
+        // Killed in the middle of epoch 3: the checkpoint of epoch 2 is the last one.
+        onBatch: (p) => p.step === 2 * stepsPerEpoch + 2 && controller.abort(),
+      }),
+      TrainingAbortedError,
+    );
+    assert.deepEqual((await readdir(dirB)).filter((e) => e.startsWith('epoch-')), ['epoch-0002']);
+    b.dispose();
+
+    // A new process would rebuild the model from scratch; its fresh weights are replaced by the checkpoint.
+    const c = buildModel(variant.spec, { seed: 99 });
+    const resumed = await trainClassifier({ ...variant.opts(c), resumeDir: dirB });
+    assert.equal(resumed.resumedFromEpoch, 2);
+    assert.deepEqual(flatWeights(c), flatWeights(a));
+    assert.deepEqual(sansTiming(resumed.history), sansTiming(full.history));
+    assert.equal(resumed.restoredEpoch, full.restoredEpoch);
+
+    // Resuming a finished run changes nothing.
+    const again = await trainClassifier({ ...variant.opts(c), resumeDir: dirB });
+    assert.deepEqual(flatWeights(c), flatWeights(a));
+    assert.equal(again.history.length, full.history.length);
+    a.dispose();
+    c.dispose();
+  });
+}
+
+test('no tensors leak across epochs or out of the run', async (t) => {
+  const perEpoch: number[] = [];
+  const counts: Array<[number, number]> = [];
+  // The first run of a process fills tfjs's one-off caches (e.g. tfjs-layers' scalar cache); the
+  // second must leave exactly what it found.
+  for (let run = 0; run < 2; run++) {
+    const model = buildModel(resnet, { seed: 1 });
+    const before = tf.memory().numTensors;
+    perEpoch.length = 0;
+    await trainClassifier({
+      ...stochasticRun(model, 1),
+      epochs: 4,
+      earlyStopping: { monitor: 'val_loss', patience: 10 },
+      resumeDir: await tempDir(t),
+      onEpoch: () => void perEpoch.push(tf.memory().numTensors),
+    });
+    counts.push([before, tf.memory().numTensors]);
+    model.dispose();
+  }
+  assert.equal(new Set(perEpoch).size, 1, `tensor counts per epoch: ${perEpoch}`);
+  assert.equal(counts[1]![1], counts[1]![0], `run 2 started with ${counts[1]![0]} tensors and ended with ${counts[1]![1]}`);
+});
+
+test('early stopping stops after `patience` epochs without improvement and restores the best epoch weights', async () => {
+  // Random labels: the net memorises the training rows while validation loss climbs.
+  const noise = quadrantSet(24, 8, 7);
+  noise.labels = Int32Array.from({ length: 24 }, (_, i) => (i * 7 + 3) % 4);
+  const model = buildModel(cnn, { seed: 2 });
+  const snapshots: Float32Array[] = [];
+  const result = await trainClassifier({
+    model, train: noise, validation, epochs: 40, batchSize: 8, seed: 2,
+    optimizer: { lr: 0.02 },
+    earlyStopping: { monitor: 'val_loss', patience: 3 },
+    onEpoch: () => void snapshots.push(flatWeights(model)),
+  });
+  assert.ok(result.stoppedEarly, `ran all ${result.history.length} epochs`);
+  const losses = result.history.map((h) => h.val_loss!);
+  const bestEpoch = losses.indexOf(Math.min(...losses)) + 1;
+  assert.equal(result.restoredEpoch, bestEpoch);
+  assert.equal(result.history.length, bestEpoch + 3);
+  assert.deepEqual(flatWeights(model), snapshots[bestEpoch - 1]);
+  model.dispose();
+});
+
+test('learns the synthetic task; reports per-batch progress and per-epoch metrics', async () => {
+  const model = buildModel(cnn, { seed: 4 });
+  const progress: number[] = [];
+  const result = await trainClassifier({
+    model, train, validation, epochs: 4, batchSize: 8, seed: 4, optimizer: { lr: 0.01 },
+    onBatch: (p) => {
+      assert.equal(p.unit, 'batch');
+      assert.equal(p.total, 24);
+      assert.ok(Number.isFinite(p.metrics!['loss']) && p.metrics!['lr'] === 0.01);
+      progress.push(p.step);
+    },
+  });
+  assert.deepEqual(progress, Array.from({ length: 24 }, (_, i) => i + 1));
+  const last = result.history.at(-1)!;
+  assert.ok(last.val_accuracy! >= 0.9, `validation accuracy ${last.val_accuracy}`);
+  assert.ok(last.loss < result.history[0]!.loss);
+  for (const key of ['loss', 'accuracy', 'val_loss', 'val_accuracy', 'lr', 'images_per_sec', 'seconds'] as const) {
+    assert.ok(Number.isFinite(last[key]), key);
+  }
+  model.dispose();
+});
+
+test('sample weights, soft targets and an oversampling plan drive what is learned', async () => {
+  // Class 3 carries zero weight: the model never learns to predict it, yet learns the others.
+  const weights = Float32Array.from(train.labels as Int32Array, (y) => (y === 3 ? 0 : 1));
+  // Soft targets instead of labels (as from a teacher), and a plan listing class-0 rows twice.
+  const targets = new Float32Array(48 * 4);
+  (train.labels as Int32Array).forEach((y, i) => {
+    for (let c = 0; c < 4; c++) targets[i * 4 + c] = c === y ? 0.85 : 0.05;
+  });
+  const plan = [...Array(48).keys(), ...[...Array(48).keys()].filter((i) => i % 4 === 0)];
+  const model = buildModel(cnn, { seed: 4 });
+  let total = 0;
+  await trainClassifier({
+    model, train: { images: train.images, imageShape: train.imageShape, targets, sampleWeights: weights, plan },
+    epochs: 4, batchSize: 8, seed: 4, optimizer: { lr: 0.01 },
+    onBatch: (p) => void (total = p.total),
+  });
+  assert.equal(total, 4 * Math.ceil(plan.length / 8));
+  const pred = (model.predict(tf.tensor4d(Float32Array.from(validation.images, (v) => v / 255), [24, 8, 8, 1])) as tf.Tensor)
+    .argMax(-1)
+    .dataSync();
+  const labels = validation.labels as Int32Array;
+  const hits = (k: number) => labels.filter((y, i) => y === k && pred[i] === y).length;
+  assert.equal(hits(3), 0);
+  assert.ok(hits(0) + hits(1) + hits(2) >= 15, `${hits(0)}+${hits(1)}+${hits(2)} of 18`);
+  model.dispose();
+});
+
+test('bad inputs are user errors naming the problem', async () => {
+  const model = buildModel(cnn, { seed: 1 });
+  const run = (o: Partial<TrainOptions>) => trainClassifier({ model, train, epochs: 1, batchSize: 8, seed: 1, ...o });
+  const userError = (re: RegExp) => (e: unknown) => e instanceof NodeUserError && re.test(e.message);
+  await assert.rejects(run({ train: { ...train, imageShape: [4, 4, 4] } }), userError(/4×4×4 but the model takes 8×8×1/));
+  await assert.rejects(run({ train: { ...train, labels: Int32Array.from(train.labels as Int32Array, (y) => y + 1) } }), userError(/label 4 .* outside 0..3/));
+  await assert.rejects(run({ earlyStopping: { monitor: 'val_accuracy' } }), userError(/no validation set/));
+  await assert.rejects(run({ batchSize: 0 }), userError(/batchSize/));
+  model.dispose();
+});
