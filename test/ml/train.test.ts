@@ -210,3 +210,28 @@ test('bad inputs are user errors naming the problem', async () => {
   await assert.rejects(run({ batchSize: 0 }), userError(/batchSize/));
   model.dispose();
 });
+
+test('a training process killed with SIGKILL resumes from its last checkpoint to the weights of an uninterrupted run', async (t) => {
+  const { spawn, execFileSync } = await import('node:child_process');
+  const { existsSync, readFileSync } = await import('node:fs');
+  const child = join(import.meta.dirname, 'train-kill-child.js');
+  const dir = await tempDir(t);
+  const run = (resumeDir: string, out: string) =>
+    JSON.parse(execFileSync(process.execPath, [child, resumeDir, out], { encoding: 'utf8' }).trim().split('\n').at(-1)!) as {
+      resumedFromEpoch: number | null;
+    };
+  const uninterrupted = run(join(dir, 'a'), join(dir, 'a.bin'));
+  assert.equal(uninterrupted.resumedFromEpoch, null);
+
+  const victim = spawn(process.execPath, [child, join(dir, 'b'), join(dir, 'b.bin')], { stdio: 'ignore' });
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => victim.on('exit', (_code, signal) => resolve(signal)));
+  // Kill it as soon as the epoch-2 checkpoint exists: somewhere in epoch 3 or writing its checkpoint.
+  while (!existsSync(join(dir, 'b', 'epoch-0002')) && victim.exitCode === null) await new Promise((r) => setTimeout(r, 5));
+  victim.kill('SIGKILL');
+  assert.equal(await exited, 'SIGKILL');
+  assert.ok(!existsSync(join(dir, 'b.bin')), 'the victim finished before it was killed');
+
+  const resumed = run(join(dir, 'b'), join(dir, 'b.bin'));
+  assert.ok(resumed.resumedFromEpoch !== null && resumed.resumedFromEpoch >= 2 && resumed.resumedFromEpoch < 6, `resumed from ${resumed.resumedFromEpoch}`);
+  assert.deepEqual(readFileSync(join(dir, 'b.bin')), readFileSync(join(dir, 'a.bin')));
+});
