@@ -4,14 +4,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { buildModel, type ModelSpecInput } from '../../src/ml/models/index.js';
 import { trainClassifier, TrainingAbortedError, type EpochMetrics, type TrainOptions } from '../../src/ml/train/index.js';
 import { NodeUserError } from '../../src/exec/node-contract.js';
-import { flatWeights, noisyFlip, quadrantSet, useTestBackend } from './train-helpers.js';
+import { flatWeights, noisyFlip, quadrantSet, tempDir, useTestBackend } from './train-helpers.js';
 
 await useTestBackend();
 
@@ -37,11 +38,6 @@ function stochasticRun(model: tf.LayersModel, seed: number): TrainOptions {
 
 const sansTiming = (h: EpochMetrics[]) => h.map(({ images_per_sec: _i, seconds: _s, ...rest }) => rest);
 
-async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'dag-train-test-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 test('one seed fixes the run: same seed gives identical weights, another seed different ones', async () => {
   const runs: Float32Array[] = [];
@@ -212,8 +208,6 @@ test('bad inputs are user errors naming the problem', async () => {
 });
 
 test('a training process killed with SIGKILL resumes from its last checkpoint to the weights of an uninterrupted run', async (t) => {
-  const { spawn, execFileSync } = await import('node:child_process');
-  const { existsSync, readFileSync } = await import('node:fs');
   const child = join(import.meta.dirname, 'train-kill-child.js');
   const dir = await tempDir(t);
   const run = (resumeDir: string, out: string) =>

@@ -5,3 +5,4 @@ export { evaluate, predictLogits } from './evaluate.js';
 export { earlyStoppingSchema, type EarlyStoppingSpec } from './early-stopping.js';
 export { mixupSchema, type MixupSpec } from './mixup.js';
 export { loadLatestCheckpoint, saveCheckpoint, type Checkpoint, type CheckpointState } from './checkpoint.js';
+export { trainingConfigSchema, type TrainingConfig, type TrainingConfigInput } from './config.js';
