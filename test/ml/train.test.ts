@@ -249,3 +249,20 @@ test('evaluate scores loss, accuracy and balanced accuracy; predictLogits applie
   assert.deepEqual(Array.from(flipped), [0, 2, 1, 0, 1, 3, 2, 0, 0, 1]);
   model.dispose();
 });
+
+test('an L2 penalty and decoupled weight decay each shrink the kernels of a trained model', async () => {
+  const kernelNorm = (m: tf.LayersModel) =>
+    m.weights.filter((w) => /kernel$/.test(w.originalName)).reduce((s, w) => s + tf.sum(tf.square(w.read())).dataSync()[0]!, 0);
+  const trained = async (spec: Partial<ModelSpecInput>, optimizer: TrainOptions['optimizer']) => {
+    const model = buildModel({ ...cnn, ...spec }, { seed: 8 });
+    await trainClassifier({ model, train, epochs: 2, batchSize: 8, seed: 8, optimizer });
+    const norm = kernelNorm(model);
+    model.dispose();
+    return norm;
+  };
+  const plain = await trained({}, { kind: 'adam', lr: 0.01 });
+  const l2 = await trained({ l2: 0.05 }, { kind: 'adam', lr: 0.01 });
+  const decoupled = await trained({}, { kind: 'adamw', lr: 0.01, weightDecay: 5 });
+  assert.ok(l2 < 0.9 * plain, `L2: ${l2} vs ${plain}`);
+  assert.ok(decoupled < 0.9 * plain, `AdamW: ${decoupled} vs ${plain}`);
+});
