@@ -111,10 +111,19 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
     checkImageSet(validation, 'validation set', numClasses, inputShape);
     if (!validation.labels) throw new NodeUserError('validation set: needs labels');
   }
-  const rows = epochRows(train, n);
-  const stepsPerEpoch = Math.ceil(rows.length / batchSize);
+  // Epoch 1's rows fix the epoch length and the class mass that priors and balanced weights use.
+  const firstRows = epochRows(train, n, 0);
+  const rowsOf = (epoch: number): Int32Array => {
+    if (epoch === 0) return firstRows;
+    const rows = epochRows(train, n, epoch);
+    if (rows.length !== firstRows.length) {
+      throw new NodeUserError(`training plan: epoch ${epoch + 1} lists ${rows.length} rows, epoch 1 lists ${firstRows.length}`);
+    }
+    return rows;
+  };
+  const stepsPerEpoch = Math.ceil(firstRows.length / batchSize);
   const totalSteps = stepsPerEpoch * epochs;
-  const lossFn = makeLoss(opts.loss ?? {}, numClasses, classMass(train, rows, numClasses));
+  const lossFn = makeLoss(opts.loss ?? {}, numClasses, classMass(train, firstRows, numClasses));
   const params = model.trainableWeights.map((w) => ({
     variable: w.read() as tf.Variable,
     // Decoupled decay touches kernels only, as L2 does.
@@ -185,7 +194,7 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
   try {
     setLayerNoise(rng.noise);
     for (let epoch = startEpoch; epoch < epochs && !finished; epoch++) {
-      const order = rng.shuffle.shuffle(rows.slice());
+      const order = rng.shuffle.shuffle(rowsOf(epoch).slice());
       const started = performance.now();
       let lossSum = 0;
       let correct = 0;
