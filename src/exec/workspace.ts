@@ -13,6 +13,7 @@ import { expandStages } from '../pipeline/expand.js';
 import { loadPipeline, type LoadedPipeline, type Overrides } from '../pipeline/load.js';
 import type { Stage } from '../pipeline/stage.js';
 import { StageIndex } from '../state/stage-index.js';
+import { setYamlParseCache } from '../pipeline/yaml-source.js';
 
 export interface CacheHandles {
   layout: CacheLayout;
@@ -46,11 +47,12 @@ export function openCache(cacheDir: string): CacheHandles {
 }
 
 export async function openWorkspace(file: string, opts: { cache?: string; overrides?: Overrides } = {}): Promise<Workspace> {
+  const projectRoot = findProjectRoot(dirname(resolve(file)));
+  const cache = openCache(defaultCacheDir(projectRoot, opts.cache));
+  setYamlParseCache(cache.layout.parsed);
   const pipeline = loadPipeline(file, opts.overrides);
   const stages = expandStages(pipeline);
   const graph = await buildGraph(stages);
-  const projectRoot = findProjectRoot(pipeline.dir);
-  const cache = openCache(defaultCacheDir(projectRoot, opts.cache));
   const pipelineId = relative(projectRoot, pipeline.source.absPath).split('\\').join('/');
   return { ...cache, pipeline, stages, graph, projectRoot, pipelineId, index: new StageIndex(cache.layout.root, pipelineId) };
 }
