@@ -14,6 +14,7 @@ import { loadPipeline, type LoadedPipeline, type Overrides } from '../pipeline/l
 import type { Stage } from '../pipeline/stage.js';
 import { StageIndex } from '../state/stage-index.js';
 import { setYamlParseCache } from '../pipeline/yaml-source.js';
+import { findProjectRoot } from './project-root.js';
 
 export interface CacheHandles {
   layout: CacheLayout;
@@ -33,12 +34,7 @@ export interface Workspace extends CacheHandles {
   index: StageIndex;
 }
 
-export function findProjectRoot(start: string): string {
-  for (let dir = resolve(start); ; dir = dirname(dir)) {
-    if (existsSync(join(dir, '.git')) || existsSync(join(dir, '.dag'))) return dir;
-    if (dirname(dir) === dir) return resolve(start);
-  }
-}
+export { findProjectRoot };
 
 export function openCache(cacheDir: string): CacheHandles {
   const layout = new CacheLayout(cacheDir);

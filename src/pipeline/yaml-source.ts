@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { DagUserError, type SourcePosition } from '../util/user-error.js';
+import { witness } from '../exec/read-witness.js';
 
 /**
  * Where parsed YAML values are kept by content digest. Parsing a 1,000-stage file with positions
@@ -49,6 +50,7 @@ export class YamlSource {
   ) {}
 
   static read(absPath: string): YamlSource {
+    witness(absPath);
     let text: string;
     try {
       text = readFileSync(absPath, 'utf8');
