@@ -6,7 +6,7 @@
  *
  * Writes bench/results/train-throughput.{json,md}. Installs Debian's python3-torch if
  * /usr/bin/python3 cannot import torch (needs root and apt). Each measurement runs in its own
- * process; the cpu backend trains only the base CNN, for one batch of 16 (it takes minutes per
+ * process; the cpu backend trains only the base CNN, for one batch of 8 (it takes minutes per
  * batch of 128).
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -45,7 +45,7 @@ const tfjs = (backend: string, network: string, n: number, warmup: number, batch
   runJson(process.execPath, [workerJs, backend, network, String(n), String(warmup), String(batchSize)]);
 
 /** The cpu backend needs minutes per batch of 128; its per-image cost does not depend on the batch. */
-const CPU_BATCH = 16;
+const CPU_BATCH = 8;
 
 function ensureTorch(): string | undefined {
   const probe = () => spawnSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });

@@ -6,11 +6,14 @@
  * - Sum and Mean broadcast dy with a Tile instead of multiplying it by `ones(x.shape)`, which
  *   TensorFlow.js builds in JavaScript and copies into the backend: per batch-norm statistic a
  *   full activation-sized allocation, fill and copy (about a sixth of a mobile2 step).
+ * - Relu, Relu6 and ClipByValue pass dy through one masking kernel instead of a graph of compares,
+ *   a logical and, a select and a zeros tensor.
  * - FusedBatchNorm pulls its per-channel factors out of the batch sums: five passes over the
  *   activation (dy·k, Σdy, x−mean, dy·(x−mean), its Σ) instead of about fifteen, and no Tile.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { GradConfig, NamedAttrMap, Tensor } from '@tensorflow/tfjs';
+import { MASKED_GRADIENT, type MaskedGradientAttrs } from './masks.js';
 
 type GradFunc = GradConfig['gradFunc'];
 
@@ -68,11 +71,31 @@ const batchNormGradient = () => onWasm('FusedBatchNorm', (original) => (dyIn, sa
   };
 });
 
+/** dy where x lies in the open/closed interval, else 0: one fused kernel (masks.ts). */
+function maskedGradient(kernelName: 'Relu' | 'Relu6' | 'ClipByValue', bounds: (attrs: NamedAttrMap) => MaskedGradientAttrs) {
+  return onWasm(kernelName, (original) => (dy, saved, attrs) => {
+    const [x] = saved as Tensor[];
+    if (x!.dtype !== 'float32' || (dy as Tensor).dtype !== 'float32') return original(dy, saved, attrs);
+    return { x: () => tf.engine().runKernel(MASKED_GRADIENT, { dy: dy as Tensor, x: x! }, bounds(attrs) as unknown as NamedAttrMap) as Tensor };
+  });
+}
+
 let installed = false;
 
 export function registerWasmGradients(): void {
   if (installed) return;
-  for (const config of [reduceGradient('Sum'), reduceGradient('Mean'), batchNormGradient()]) {
+  const gradients = [
+    reduceGradient('Sum'),
+    reduceGradient('Mean'),
+    batchNormGradient(),
+    maskedGradient('Relu', () => ({ lo: 0, hi: Infinity, loInclusive: false })),
+    maskedGradient('Relu6', () => ({ lo: 0, hi: 6, loInclusive: false })),
+    maskedGradient('ClipByValue', (attrs) => {
+      const { clipValueMin, clipValueMax } = attrs as unknown as { clipValueMin: number; clipValueMax: number };
+      return { lo: clipValueMin, hi: clipValueMax, loInclusive: true };
+    }),
+  ];
+  for (const config of gradients) {
     if (config) tf.registerGradient(config);
   }
   installed = true;
