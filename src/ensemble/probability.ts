@@ -112,3 +112,20 @@ export function round(x: number, digits = 6): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
 }
+
+/** Log-probabilities of a predictions artifact: log-softmax of its logits when it has them. */
+export function logProbsOf(p: Predictions): Float32Array {
+  if (!p.logits) return logProbs(p.probs);
+  const C = p.numClasses;
+  const out = new Float32Array(p.logits.length);
+  for (let r = 0; r < p.rows; r++) {
+    const o = r * C;
+    let max = -Infinity;
+    for (let c = 0; c < C; c++) if (p.logits[o + c]! > max) max = p.logits[o + c]!;
+    let z = 0;
+    for (let c = 0; c < C; c++) z += Math.exp(p.logits[o + c]! - max);
+    const lse = max + Math.log(z);
+    for (let c = 0; c < C; c++) out[o + c] = Math.max(p.logits[o + c]! - lse, LOG_PROB_FLOOR);
+  }
+  return out;
+}

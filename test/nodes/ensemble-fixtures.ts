@@ -95,3 +95,32 @@ export function nodeDirs(tag: string): { outputRoot: string; resumeDir: string }
   const root = scratchDir(tag);
   return { outputRoot: join(root, 'out'), resumeDir: join(root, 'resume') };
 }
+
+export interface MemberArtifacts {
+  val: InputArtifact;
+  test: InputArtifact;
+}
+
+/**
+ * Four ensemble members: logistic regressions on different views of the drawing (all of it, the
+ * left half, the top half, the centre), trained on 40 drawings per class and predicting 60
+ * validation drawings per class and the benchmark's first 80 test drawings per class.
+ */
+export function pixelMembers(classes: string[]): MemberArtifacts[] {
+  const train = loadPixels(classes, () => [100, 140]);
+  const val = loadPixels(classes, () => [200, 260]);
+  const testSet = loadPixels(classes, () => [0, 80]);
+  const views: [string, (s: PixelSet) => PixelSet][] = [
+    ['full', (s) => s],
+    ['left', (s) => selectDims(s, (d) => d % 14 < 7)],
+    ['top', (s) => selectDims(s, (d) => Math.floor(d / 14) < 7)],
+    ['centre', (s) => selectDims(s, (d) => Math.abs((d % 14) - 6.5) < 4 && Math.abs(Math.floor(d / 14) - 6.5) < 4)],
+  ];
+  return views.map(([name, view]) => {
+    const [v, t] = logisticMember(view(train), [view(val), view(testSet)]);
+    return {
+      val: predictionsArtifact(`${name}-val`, v!, val.labels, classes),
+      test: predictionsArtifact(`${name}-test`, t!, testSet.labels, classes),
+    };
+  });
+}

@@ -9,30 +9,13 @@ import { accuracy, argmaxRow, meanNll, softmaxRows } from '../../src/ensemble/pr
 import vote from '../../nodes/ensemble/vote.js';
 import average from '../../nodes/ensemble/average.js';
 import weighted from '../../nodes/ensemble/weighted.js';
-import { loadPixels, logisticMember, lt100Classes, nodeDirs, predictionsArtifact, selectDims, type PixelSet } from './ensemble-fixtures.js';
+import { lt100Classes, nodeDirs, pixelMembers, predictionsArtifact, type MemberArtifacts } from './ensemble-fixtures.js';
 
 const classes = lt100Classes.slice(0, 6);
-interface MemberArtifacts { val: InputArtifact; test: InputArtifact }
-const members: MemberArtifacts[] = [];
+let members: MemberArtifacts[] = [];
 
 before(() => {
-  // Train on 40 drawings per class, validate on 60 others, test on the benchmark's test rows.
-  const train = loadPixels(classes, () => [100, 140]);
-  const val = loadPixels(classes, () => [200, 260]);
-  const testSet = loadPixels(classes, () => [0, 80]);
-  const views: [string, (s: PixelSet) => PixelSet][] = [
-    ['full', (s) => s],
-    ['left', (s) => selectDims(s, (d) => d % 14 < 7)],
-    ['top', (s) => selectDims(s, (d) => Math.floor(d / 14) < 7)],
-    ['centre', (s) => selectDims(s, (d) => Math.abs((d % 14) - 6.5) < 4 && Math.abs(Math.floor(d / 14) - 6.5) < 4)],
-  ];
-  for (const [name, view] of views) {
-    const [v, t] = logisticMember(view(train), [view(val), view(testSet)]);
-    members.push({
-      val: predictionsArtifact(`${name}-val`, v!, val.labels, classes),
-      test: predictionsArtifact(`${name}-test`, t!, testSet.labels, classes),
-    });
-  }
+  members = pixelMembers(classes);
 });
 
 async function run(node: typeof vote | typeof average | typeof weighted, params: unknown, inputs: Record<string, InputArtifact[]>, tag: string) {
