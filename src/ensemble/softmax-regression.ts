@@ -20,6 +20,8 @@ export interface SoftmaxRegression {
   /** full: D × C row-major; diagonal: (D / C) × C. */
   weights: Float64Array;
   bias: Float64Array;
+  /** L-BFGS iterations the fit took. */
+  iterations: number;
 }
 
 export interface SoftmaxRegressionData {
@@ -81,7 +83,7 @@ export function fitSoftmaxRegression(data: SoftmaxRegressionData, opts: SoftmaxR
   if (anchor.length !== nw) throw new Error(`anchor has ${anchor.length} weights, expected ${nw}`);
   const theta0 = new Float64Array(nw + C);
   theta0.set(anchor);
-  const model: SoftmaxRegression = { structure: opts.structure, dims: D, classes: C, weights: new Float64Array(nw), bias: new Float64Array(C) };
+  const model: SoftmaxRegression = { structure: opts.structure, dims: D, classes: C, weights: new Float64Array(nw), bias: new Float64Array(C), iterations: 0 };
   const logits = new Float64Array(C);
   const expd = new Float64Array(C);
   const objective = (theta: Float64Array, grad: Float64Array): number => {
@@ -133,5 +135,6 @@ export function fitSoftmaxRegression(data: SoftmaxRegressionData, opts: SoftmaxR
     classes: C,
     weights: Float64Array.from(result.x.subarray(0, nw)),
     bias: Float64Array.from(result.x.subarray(nw)),
+    iterations: result.iterations,
   };
 }

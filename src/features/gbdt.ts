@@ -107,6 +107,26 @@ interface GrowContext {
   opts: GbdtOptions;
 }
 
+/**
+ * Gradient and hessian sums per (sampled feature, bin) of a node's rows, flat: the entries of
+ * feature k start at offsets[k]; G at 2·i, H at 2·i + 1.
+ */
+function histogram(ctx: GrowContext, features: number[], offsets: Int32Array, nodeRows: Int32Array): Float64Array {
+  const { g, h, bins, rows: N } = ctx;
+  const hist = new Float64Array(2 * offsets[features.length]!);
+  for (let k = 0; k < features.length; k++) {
+    const col = features[k]! * N;
+    const base = 2 * offsets[k]!;
+    for (let i = 0; i < nodeRows.length; i++) {
+      const r = nodeRows[i]!;
+      const at = base + 2 * bins[col + r]!;
+      hist[at]! += g[r]!;
+      hist[at + 1]! += h[r]!;
+    }
+  }
+  return hist;
+}
+
 function growTree(ctx: GrowContext, sampleRows: Int32Array, features: number[]): Tree {
   const feature: number[] = [];
   const threshold: number[] = [];
@@ -114,9 +134,10 @@ function growTree(ctx: GrowContext, sampleRows: Int32Array, features: number[]):
   const right: number[] = [];
   const value: number[] = [];
   const { g, h, bins, rows: N, opts } = ctx;
-  const histG = new Float64Array(256);
-  const histH = new Float64Array(256);
-  const grow = (nodeRows: Int32Array, depth: number): number => {
+  const offsets = new Int32Array(features.length + 1);
+  features.forEach((f, k) => (offsets[k + 1] = offsets[k]! + ctx.nbins[f]!));
+  /** `hist` is the node's histogram when it may be split (below maxDepth), else undefined. */
+  const grow = (nodeRows: Int32Array, depth: number, hist: Float64Array | undefined): number => {
     const id = feature.length;
     feature.push(-1);
     threshold.push(0);
@@ -124,39 +145,31 @@ function growTree(ctx: GrowContext, sampleRows: Int32Array, features: number[]):
     right.push(-1);
     let G = 0;
     let H = 0;
-    for (const r of nodeRows) {
-      G += g[r]!;
-      H += h[r]!;
+    for (let i = 0; i < nodeRows.length; i++) {
+      G += g[nodeRows[i]!]!;
+      H += h[nodeRows[i]!]!;
     }
     value.push((-G / (H + opts.lambda)) * opts.learningRate);
-    if (depth >= opts.maxDepth || nodeRows.length < 2 || H < 2 * opts.minChildWeight) return id;
+    if (!hist || nodeRows.length < 2 || H < 2 * opts.minChildWeight) return id;
     const parentScore = (G * G) / (H + opts.lambda);
     let bestGain = 1e-12;
     let bestFeature = -1;
     let bestBin = -1;
-    for (const f of features) {
-      const nb = ctx.nbins[f]!;
-      if (nb < 2) continue;
-      histG.fill(0, 0, nb);
-      histH.fill(0, 0, nb);
-      const col = f * N;
-      for (const r of nodeRows) {
-        const b = bins[col + r]!;
-        histG[b]! += g[r]!;
-        histH[b]! += h[r]!;
-      }
+    for (let k = 0; k < features.length; k++) {
+      const nb = offsets[k + 1]! - offsets[k]!;
+      const base = 2 * offsets[k]!;
       let gl = 0;
       let hl = 0;
       for (let b = 0; b < nb - 1; b++) {
-        gl += histG[b]!;
-        hl += histH[b]!;
+        gl += hist[base + 2 * b]!;
+        hl += hist[base + 2 * b + 1]!;
         const hr = H - hl;
         if (hl < opts.minChildWeight || hr < opts.minChildWeight) continue;
         const gr = G - gl;
         const gain = (gl * gl) / (hl + opts.lambda) + (gr * gr) / (hr + opts.lambda) - parentScore;
         if (gain > bestGain) {
           bestGain = gain;
-          bestFeature = f;
+          bestFeature = features[k]!;
           bestBin = b;
         }
       }
@@ -164,22 +177,33 @@ function growTree(ctx: GrowContext, sampleRows: Int32Array, features: number[]):
     if (bestFeature < 0) return id;
     const col = bestFeature * N;
     let nl = 0;
-    for (const r of nodeRows) if (bins[col + r]! <= bestBin) nl++;
+    for (let i = 0; i < nodeRows.length; i++) if (bins[col + nodeRows[i]!]! <= bestBin) nl++;
     const lrows = new Int32Array(nl);
     const rrows = new Int32Array(nodeRows.length - nl);
-    let i = 0;
-    let j = 0;
-    for (const r of nodeRows) {
-      if (bins[col + r]! <= bestBin) lrows[i++] = r;
-      else rrows[j++] = r;
+    let li = 0;
+    let ri = 0;
+    for (let i = 0; i < nodeRows.length; i++) {
+      const r = nodeRows[i]!;
+      if (bins[col + r]! <= bestBin) lrows[li++] = r;
+      else rrows[ri++] = r;
+    }
+    // The children's histograms, when they may split: the smaller child's counted, the larger's
+    // by subtraction from this node's (LightGBM's trick), which halves the counting below the root.
+    let lhist: Float64Array | undefined;
+    let rhist: Float64Array | undefined;
+    if (depth + 1 < opts.maxDepth) {
+      const smallIsLeft = lrows.length <= rrows.length;
+      const small = histogram(ctx, features, offsets, smallIsLeft ? lrows : rrows);
+      const large = Float64Array.from(hist, (v, i) => v - small[i]!);
+      [lhist, rhist] = smallIsLeft ? [small, large] : [large, small];
     }
     feature[id] = bestFeature;
     threshold[id] = bestBin;
-    left[id] = grow(lrows, depth + 1);
-    right[id] = grow(rrows, depth + 1);
+    left[id] = grow(lrows, depth + 1, lhist);
+    right[id] = grow(rrows, depth + 1, rhist);
     return id;
   };
-  grow(sampleRows, 0);
+  grow(sampleRows, 0, opts.maxDepth > 0 ? histogram(ctx, features, offsets, sampleRows) : undefined);
   return {
     feature: Int32Array.from(feature),
     threshold: Int32Array.from(threshold),
