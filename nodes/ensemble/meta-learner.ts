@@ -51,12 +51,12 @@ export default defineNode({
     const testPreds = test.map((m) => m.predictions);
     const C = valPreds[0]!.numClasses;
     if (labeledRows(valLabels) < p.folds) throw new NodeUserError(`val predictions have ${labeledRows(valLabels)} labeled rows, fewer than folds (${p.folds})`);
-    const stack = fitStacking(valPreds, valLabels, {
+    const stack = await fitStacking(valPreds, valLabels, {
       input: p.input, structure: p.structure, l2: p.l2, iterations: p.iterations, folds: p.folds, seed: p.seed,
       onProgress: (step, total) => ctx.progress({ step, total, unit: 'fit', label: step === 1 ? 'all validation rows' : `fold ${step - 1}/${total - 1}` }),
       shouldStop: () => ctx.signal.aborted,
     });
-    if (ctx.signal.aborted) throw new Error('cancelled');
+    if (ctx.signal.aborted) throw ctx.signal.reason;
     ctx.log(`L-BFGS iterations: ${stack.iterations.join(', ')} (all rows, then each fold; limit ${p.iterations})`);
     const testLogits = applyStacking(stack.model, testPreds, p.input);
     const testProbs = softmaxRows(testLogits, testPreds[0]!.rows, C);

@@ -33,7 +33,7 @@ export default defineNode({
     const p = ctx.params;
     const { train, test } = readTrainTest(ctx.input('train'), ctx.input('test'));
     let lastLoss = NaN;
-    const model = fitGbdt(
+    const model = await fitGbdt(
       { x: train.features, rows: train.rows, dims: train.dims, labels: train.labels, classes: train.classes.length },
       {
         ...p,
@@ -44,7 +44,7 @@ export default defineNode({
         },
       },
     );
-    if (ctx.signal.aborted) throw new Error('cancelled');
+    if (ctx.signal.aborted) throw ctx.signal.reason;
     const logits = gbdtLogits(model, test.features, test.rows);
     const preds = featurePredictions(test, logits, { classifier: 'gbdt', params: p, trees: model.trees.length * model.classes });
     writePredictions(ctx.outputDir('predictions'), preds);
