@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { defineNode, NodeUserError } from '../../src/exec/node-contract.js';
 import { writePredictions } from '../../src/artifacts/predictions.js';
-import { ensemblePredictions, mergedLabels, readFittedMembers } from '../../src/ensemble/members.js';
+import { ensemblePredictions, fittedEnsembleInputs, mergedLabels, readFittedMembers } from '../../src/ensemble/members.js';
 import { applyStacking, fitStacking } from '../../src/ensemble/stacking.js';
 import { accuracy, labeledMetrics, labeledRows, round, softmaxRows } from '../../src/ensemble/probability.js';
 import { normalizeWeights, pool } from '../../src/ensemble/combine.js';
@@ -35,10 +35,7 @@ export default defineNode({
   version: 1,
   description: 'Stacking: logistic regression on the members\' validation predictions, applied to their test predictions',
   params,
-  inputs: {
-    val: { kind: 'predictions', many: true, description: 'each member\'s predictions on the labeled validation rows' },
-    test: { kind: 'predictions', many: true, description: 'each member\'s predictions on the rows to predict, same member order as val' },
-  },
+  inputs: fittedEnsembleInputs,
   outputs: {
     predictions: { kind: 'predictions', description: 'the stacked ensemble on the test rows' },
     val: { kind: 'predictions', description: 'out-of-fold stacked predictions on the validation rows (honest)' },
