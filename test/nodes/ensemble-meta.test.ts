@@ -88,3 +88,32 @@ test('meta-learner on four honest members: deterministic, well above chance; too
   const few = predictionsArtifact('few', tiny.logits!, Int32Array.from(tiny.labels, (l, i) => (i < 3 ? l : -1)), classes);
   await assert.rejects(stack({}, [few], [members[0]!.test], 'meta-few'), (e: Error) => e instanceof NodeUserError && /3 labeled rows, fewer than folds \(5\)/.test(e.message));
 });
+
+/** The first counts[c] validation rows of class c (rows are grouped by class, 60 each). */
+function longTailed(a: InputArtifact, name: string, counts: number[]): InputArtifact {
+  const p = readPredictions(a.path);
+  const rows = Array.from({ length: p.rows }, (_, r) => r).filter((r) => r % 60 < counts[Math.floor(r / 60)]!);
+  const logits = new Float32Array(rows.length * 6);
+  rows.forEach((r, i) => logits.set(p.logits!.subarray(r * 6, (r + 1) * 6), i * 6));
+  return predictionsArtifact(name, logits, Int32Array.from(rows, (r) => p.labels[r]!), p.classes);
+}
+
+test('class-balanced stacking on a long-tailed validation split predicts the tail classes more often', async (t) => {
+  const counts = [60, 36, 20, 10, 6, 4];
+  const val = members.map((m, i) => longTailed(m.val, `lt-val-${i}`, counts));
+  const testIn = members.map((m) => m.test);
+  const plain = await stack({}, val, testIn, 'meta-lt-plain');
+  const balanced = await stack({ classBalanced: true }, val, testIn, 'meta-lt-balanced');
+  const tailShare = (p: { probs: Float32Array; rows: number }) => {
+    let n = 0;
+    for (let r = 0; r < p.rows; r++) {
+      let best = 0;
+      for (let c = 1; c < 6; c++) if (p.probs[r * 6 + c]! > p.probs[r * 6 + best]!) best = c;
+      if (best >= 4) n++;
+    }
+    return n / p.rows;
+  };
+  t.diagnostic(`test tail share ${tailShare(plain.test).toFixed(3)} → ${tailShare(balanced.test).toFixed(3)}; test balanced accuracy ${plain.metrics.balanced_accuracy} → ${balanced.metrics.balanced_accuracy}`);
+  assert.ok(tailShare(balanced.test) > tailShare(plain.test));
+  assert.equal(balanced.test.meta.classBalanced, true);
+});
