@@ -8,7 +8,7 @@ import { readPredictions } from '../../src/artifacts/predictions.js';
 import { accuracy } from '../../src/ensemble/probability.js';
 import { stratifiedFolds } from '../../src/ensemble/stacking.js';
 import metaLearner from '../../nodes/ensemble/meta-learner.js';
-import { lt100Classes, nodeDirs, pixelMembers, predictionsArtifact, type MemberArtifacts } from './ensemble-fixtures.js';
+import { longTailedRows, lt100Classes, nodeDirs, pixelMembers, predictionsArtifact, type MemberArtifacts } from './ensemble-fixtures.js';
 
 const classes = lt100Classes.slice(0, 6);
 let members: MemberArtifacts[] = [];
@@ -89,18 +89,9 @@ test('meta-learner on four honest members: deterministic, well above chance; too
   await assert.rejects(stack({}, [few], [members[0]!.test], 'meta-few'), (e: Error) => e instanceof NodeUserError && /3 labeled rows, fewer than folds \(5\)/.test(e.message));
 });
 
-/** The first counts[c] validation rows of class c (rows are grouped by class, 60 each). */
-function longTailed(a: InputArtifact, name: string, counts: number[]): InputArtifact {
-  const p = readPredictions(a.path);
-  const rows = Array.from({ length: p.rows }, (_, r) => r).filter((r) => r % 60 < counts[Math.floor(r / 60)]!);
-  const logits = new Float32Array(rows.length * 6);
-  rows.forEach((r, i) => logits.set(p.logits!.subarray(r * 6, (r + 1) * 6), i * 6));
-  return predictionsArtifact(name, logits, Int32Array.from(rows, (r) => p.labels[r]!), p.classes);
-}
-
 test('class-balanced stacking on a long-tailed validation split predicts the tail classes more often', async (t) => {
   const counts = [60, 36, 20, 10, 6, 4];
-  const val = members.map((m, i) => longTailed(m.val, `lt-val-${i}`, counts));
+  const val = members.map((m, i) => longTailedRows(m.val, `lt-val-${i}`, counts));
   const testIn = members.map((m) => m.test);
   const plain = await stack({}, val, testIn, 'meta-lt-plain');
   const balanced = await stack({ classBalanced: true }, val, testIn, 'meta-lt-balanced');

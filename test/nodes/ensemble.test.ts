@@ -9,7 +9,7 @@ import { accuracy, argmaxRow, balancedAccuracy, meanNll, softmaxRows } from '../
 import vote from '../../nodes/ensemble/vote.js';
 import average from '../../nodes/ensemble/average.js';
 import weighted from '../../nodes/ensemble/weighted.js';
-import { lt100Classes, nodeDirs, pixelMembers, predictionsArtifact, type MemberArtifacts } from './ensemble-fixtures.js';
+import { longTailedRows, lt100Classes, nodeDirs, pixelMembers, predictionsArtifact, type MemberArtifacts } from './ensemble-fixtures.js';
 
 const classes = lt100Classes.slice(0, 6);
 let members: MemberArtifacts[] = [];
@@ -154,14 +154,7 @@ test('weighted: a member that is right on every validation row takes all the wei
 
 test('weighted with classBalanced: never worse than the best member in balanced accuracy on a long-tailed validation split', async (t) => {
   const counts = [60, 36, 20, 10, 6, 4];
-  const longTailed = (a: InputArtifact, name: string) => {
-    const p = readPredictions(a.path);
-    const rows = Array.from({ length: p.rows }, (_, r) => r).filter((r) => r % 60 < counts[Math.floor(r / 60)]!);
-    const logits = new Float32Array(rows.length * 6);
-    rows.forEach((r, i) => logits.set(p.logits!.subarray(r * 6, (r + 1) * 6), i * 6));
-    return predictionsArtifact(name, logits, Int32Array.from(rows, (r) => p.labels[r]!), p.classes);
-  };
-  const val = members.map((m, i) => longTailed(m.val, `lt-${i}`));
+  const val = members.map((m, i) => longTailedRows(m.val, `lt-${i}`, counts));
   const out = await run(weighted, { objective: 'accuracy', classBalanced: true }, { val, test: members.map((m) => m.test) }, 'weighted-balanced');
   const valPreds = val.map((a) => readPredictions(a.path));
   const names = members.map((m) => `${m.test.producer}.${m.test.output}`);
