@@ -3,7 +3,8 @@
  * duration, provenance) plus the key's preimage, so `why` can diff it field by field.
  * The entry is written last and atomically: its presence means every output blob is stored.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { MetricValue } from '../exec/node-contract.js';
 import { writeFileAtomic } from './atomic.js';
 import { witness } from '../exec/read-witness.js';
@@ -33,15 +34,38 @@ export interface ActionResult {
 export type ActionLookup = { status: 'hit'; result: ActionResult } | { status: 'miss' } | { status: 'corrupt'; reason: string };
 
 export class ActionCache {
+  /** Entry names per shard directory, listed once: a miss is a set lookup, not a failed read. */
+  private readonly shards = new Map<string, Set<string>>();
+
   constructor(private readonly layout: CacheLayout) {}
 
+  private shard(key: StageKey): Set<string> {
+    const name = key.slice(0, 2);
+    let set = this.shards.get(name);
+    if (!set) {
+      try {
+        set = new Set(readdirSync(join(this.layout.actions, name)));
+      } catch {
+        set = new Set();
+      }
+      this.shards.set(name, set);
+    }
+    return set;
+  }
+
   has(key: StageKey): boolean {
-    return existsSync(this.layout.actionPath(key));
+    return this.shard(key).has(`${key.slice(2)}.json`) || existsSync(this.layout.actionPath(key));
   }
 
   get(key: StageKey): ActionLookup {
     const path = this.layout.actionPath(key);
-    witness(path);
+    if (!this.has(key)) {
+      witness(path);
+      return { status: 'miss' };
+    }
+    // An entry is written once and only ever removed, which changes its shard directory's mtime:
+    // one fact per shard (at most 256) instead of one per entry.
+    witness(dirname(path));
     let text: string;
     try {
       text = readFileSync(path, 'utf8');
@@ -61,9 +85,11 @@ export class ActionCache {
 
   put(result: ActionResult): void {
     writeFileAtomic(this.layout.actionPath(result.key), JSON.stringify(result));
+    this.shard(result.key).add(`${result.key.slice(2)}.json`);
   }
 
   delete(key: StageKey): void {
     rmSync(this.layout.actionPath(key), { force: true });
+    this.shard(key).delete(`${key.slice(2)}.json`);
   }
 }

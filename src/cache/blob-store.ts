@@ -52,8 +52,10 @@ export class BlobStore {
 
   has(digest: ArtifactDigest): boolean {
     const p = this.layout.blobPath(digest);
-    witness(p);
-    return existsSync(p);
+    const present = existsSync(p);
+    // A blob is written once and only ever removed, which changes its shard directory's mtime.
+    witness(present ? dirname(p) : p);
+    return present;
   }
 
   /** Stores a file or directory; returns its digest. Unchanged files are not re-read (stat cache). */

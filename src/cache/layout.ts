@@ -42,3 +42,4 @@ export function defaultCacheDir(projectRoot: string, flag?: string): string {
   if (process.env.DAG_CACHE) return resolve(process.env.DAG_CACHE);
   return join(projectRoot, 'cache');
 }
+

@@ -379,13 +379,14 @@ export class Executor {
 
   private track(id: string, r: RunningStage): void {
     this.running.set(id, r);
-    this.lock?.setChildren([...this.running.values()].map((x) => x.pgid).filter((p): p is number => p !== undefined));
+    if (r.pgid !== undefined) this.lock?.childStarted(r.pgid);
     if (this.cancelled) r.stop();
   }
 
   private untrack(id: string): void {
+    const r = this.running.get(id);
     this.running.delete(id);
-    this.lock?.setChildren([...this.running.values()].map((x) => x.pgid).filter((p): p is number => p !== undefined));
+    if (r?.pgid !== undefined) this.lock?.childEnded(r.pgid);
   }
 
   private log(stageId: string, stream: 'stdout' | 'stderr' | 'node', line: string): void {

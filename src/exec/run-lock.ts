@@ -4,9 +4,8 @@
  * owner died (kill -9) is taken over, and the stage processes that owner left behind are killed
  * first, so they cannot write into outputs the new run is producing.
  */
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { writeFileAtomic } from '../cache/atomic.js';
 import { processAlive } from '../util/process-alive.js';
 
 interface LockInfo {
@@ -14,7 +13,6 @@ interface LockInfo {
   host: string;
   startedAt: string;
   command: string;
-  children: number[];
 }
 
 
@@ -26,7 +24,7 @@ export class RunLock {
   async acquire(command: string, onWait: (holder: string) => void, pollMs = 200): Promise<void> {
     let told = false;
     for (;;) {
-      const info: LockInfo = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), command, children: [] };
+      const info: LockInfo = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), command };
       try {
         const fd = openSync(this.path, 'wx');
         writeSync(fd, JSON.stringify(info));
@@ -38,13 +36,14 @@ export class RunLock {
       }
       const holder = this.read();
       if (holder && holder.host === hostname() && !processAlive(holder.pid)) {
-        for (const pgid of holder.children) {
+        for (const pgid of liveChildren(this.childrenPath)) {
           try {
             process.kill(-pgid, 'SIGKILL');
           } catch {
             /* already gone */
           }
         }
+        rmSync(this.childrenPath, { force: true });
         rmSync(this.path, { force: true });
         continue;
       }
@@ -69,17 +68,47 @@ export class RunLock {
     }
   }
 
-  /** Records the process group of a running stage so a successor can clean up after a kill -9. */
-  setChildren(pgids: number[]): void {
-    if (!this.info) return;
-    this.info.children = pgids;
-    writeFileAtomic(this.path, JSON.stringify(this.info));
+  private get childrenPath(): string {
+    return `${this.path}.children`;
+  }
+
+  /**
+   * Records that a stage's process group started (or ended), so a successor can clean up after a
+   * kill -9. An append, not a rewrite: it happens twice per stage, thousands of times in a run.
+   */
+  childStarted(pgid: number): void {
+    if (this.info) appendFileSync(this.childrenPath, `+${pgid}\n`);
+  }
+
+  childEnded(pgid: number): void {
+    if (this.info) appendFileSync(this.childrenPath, `-${pgid}\n`);
   }
 
   release(): void {
     if (!this.info) return;
     const holder = this.read();
-    if (holder?.pid === process.pid) rmSync(this.path, { force: true });
+    if (holder?.pid === process.pid) {
+      rmSync(this.childrenPath, { force: true });
+      rmSync(this.path, { force: true });
+    }
     this.info = undefined;
   }
+}
+
+/** Process groups that a run started and did not see end (from the `+pgid` / `-pgid` journal). */
+function liveChildren(journal: string): number[] {
+  let text = '';
+  try {
+    text = readFileSync(journal, 'utf8');
+  } catch {
+    return [];
+  }
+  const live = new Set<number>();
+  for (const line of text.split('\n')) {
+    const pgid = Number(line.slice(1));
+    if (!Number.isInteger(pgid) || pgid <= 0) continue;
+    if (line[0] === '+') live.add(pgid);
+    else if (line[0] === '-') live.delete(pgid);
+  }
+  return [...live];
 }
