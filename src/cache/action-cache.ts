@@ -3,8 +3,8 @@
  * duration, provenance) plus the key's preimage, so `why` can diff it field by field.
  * The entry is written last and atomically: its presence means every output blob is stored.
  */
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { MetricValue } from '../exec/node-contract.js';
 import { writeFileAtomic } from './atomic.js';
 import { witness } from '../exec/read-witness.js';
@@ -53,19 +53,20 @@ export class ActionCache {
     return set;
   }
 
+  /**
+   * From the shard's listing, taken once per process: entries another process writes later are not
+   * seen (a run holds the lock, so only its own writes, which put() records, matter to it).
+   */
   has(key: StageKey): boolean {
-    return this.shard(key).has(`${key.slice(2)}.json`) || existsSync(this.layout.actionPath(key));
+    return this.shard(key).has(`${key.slice(2)}.json`);
   }
 
   get(key: StageKey): ActionLookup {
+    // An entry is written once and only ever removed; either changes its shard directory's mtime,
+    // so one fact per shard (at most 256) covers every hit and miss in it.
+    witness(join(this.layout.actions, key.slice(0, 2)));
+    if (!this.has(key)) return { status: 'miss' };
     const path = this.layout.actionPath(key);
-    if (!this.has(key)) {
-      witness(path);
-      return { status: 'miss' };
-    }
-    // An entry is written once and only ever removed, which changes its shard directory's mtime:
-    // one fact per shard (at most 256) instead of one per entry.
-    witness(dirname(path));
     let text: string;
     try {
       text = readFileSync(path, 'utf8');

@@ -53,8 +53,8 @@ export class BlobStore {
   has(digest: ArtifactDigest): boolean {
     const p = this.layout.blobPath(digest);
     const present = existsSync(p);
-    // A blob is written once and only ever removed, which changes its shard directory's mtime.
-    witness(present ? dirname(p) : p);
+    // A blob is written once and only ever removed; either changes its shard directory's mtime.
+    witness(dirname(p));
     return present;
   }
 
