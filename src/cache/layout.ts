@@ -17,6 +17,8 @@ export class CacheLayout {
   get checkouts() { return join(this.root, 'checkouts'); }
   /** Parsed pipeline files by content digest (see yaml-source.ts). */
   get parsed() { return join(this.root, 'parsed'); }
+  /** Remote files fetched by data nodes, by sha256(URL + byte range). */
+  get downloads() { return join(this.root, 'downloads'); }
   get history() { return join(this.root, 'history.json'); }
   get statCache() { return join(this.root, 'stat-cache.json'); }
   get lock() { return join(this.root, 'lock'); }

@@ -271,6 +271,9 @@ export class Executor {
       CUDA_VISIBLE_DEVICES: grant.gpuIds.join(','),
       DAG_STAGE: id,
       DAG_RESUME_DIR: resumeDir,
+      // Downloads (e.g. ranges of Google's Quick, Draw! files) are kept in the cache directory,
+      // keyed by URL and range, so every stage and run shares them and gc can reclaim them.
+      DAG_DOWNLOAD_CACHE: process.env.DAG_DOWNLOAD_CACHE ?? this.ws.layout.downloads,
     };
     this.emit({ type: 'stage-started', runId: this.runId, stageId: id, time: t0, key, cpuSlots: grant.cpu, gpuIds: grant.gpuIds });
     const materialized = await this.materializeInputs(inputs);
