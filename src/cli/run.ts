@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { RemoteCache, resolveRemoteFlags, type RemoteFlags } from '../cache/remote/remote-cache.js';
 import { Executor } from '../exec/executor.js';
 import { detectGpus, parseGpuList } from '../exec/gpus.js';
 import { openWorkspace } from '../exec/workspace.js';
@@ -6,7 +7,7 @@ import { chooseMode, createReporter } from '../ui/create-reporter.js';
 import { DagUserError } from '../util/user-error.js';
 import type { PipelineFlags } from './main.js';
 
-interface RunFlags extends PipelineFlags {
+interface RunFlags extends PipelineFlags, RemoteFlags {
   force?: boolean | string[];
   target?: string[];
   downstream?: boolean;
@@ -29,6 +30,9 @@ export async function runCommand(file: string, flags: RunFlags, argv: string[]):
   } catch (err) {
     throw new DagUserError(`--gpus: ${(err as Error).message}`);
   }
+  const remoteFlags = resolveRemoteFlags(flags);
+  const remote = remoteFlags ? RemoteCache.open(remoteFlags, ws) : undefined;
+  remote?.attachToLocalStore();
   const force = flags.force === true ? true : Array.isArray(flags.force) ? new Set(flags.force) : false;
   let executor: Executor | undefined;
   const reporter = createReporter({
@@ -41,6 +45,7 @@ export async function runCommand(file: string, flags: RunFlags, argv: string[]):
     targets: flags.target ?? [], downstream: Boolean(flags.downstream), force, dryRun: Boolean(flags.dryRun),
     keepGoing: Boolean(flags.keepGoing), jobs: flags.jobs || cpus, cpus, gpus, argv, graceMs: 10_000,
     onLockWait: (holder) => process.stderr.write(`waiting for the cache lock held by ${holder}\n`),
+    remote,
   }, (e) => reporter.onEvent(e));
   let interrupts = 0;
   const onSignal = () => {

@@ -8,6 +8,7 @@ import { hostname, platform } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ActionResult } from '../cache/action-cache.js';
 import { CorruptBlobError, type StoredArtifact } from '../cache/blob-store.js';
+import { RemoteUnavailableError, type RemoteCache } from '../cache/remote/remote-cache.js';
 import { at, selectStages, type GraphStage } from '../graph/build.js';
 import type { NodeStage, CmdStage } from '../pipeline/stage.js';
 import { RunHistory, type RunRecord, type StageRecord } from '../state/history.js';
@@ -39,6 +40,8 @@ export interface RunOptions {
   /** How long stopped stages get to exit before they are killed. */
   graceMs: number;
   onLockWait?: (holder: string) => void;
+  /** A shared cache: consulted when a key misses locally, and sent every result this run computes. */
+  remote?: RemoteCache | undefined;
 }
 
 export interface RunSummary {
@@ -74,6 +77,7 @@ export class Executor {
   private scheduler!: Scheduler;
   private killTimer: NodeJS.Timeout | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
+  private readonly pushes: Promise<void>[] = [];
 
   constructor(private readonly ws: Workspace, private readonly opts: RunOptions, emit: (e: RunEvent) => void) {
     this.emitRaw = emit;
@@ -130,6 +134,7 @@ export class Executor {
       this.emit({ type: 'run-started', runId: this.runId, pipeline: ws.pipeline.source.displayPath, time: started, stages: plan, jobs: opts.jobs, cpus: opts.cpus, gpus: opts.gpus });
       this.scheduler = new Scheduler(new ResourcePool(opts.cpus, opts.gpus), opts.jobs);
       await this.execute(selected);
+      await Promise.all(this.pushes);
     } finally {
       clearTimeout(this.killTimer);
       clearTimeout(this.flushTimer);
@@ -212,7 +217,15 @@ export class Executor {
   /** true: served from the cache. A string list: why the entry could not be used. undefined: a miss. */
   private async tryCache(gs: GraphStage, key: StageKey): Promise<true | string[] | undefined> {
     const id = gs.stage.id;
-    const hit = this.ws.actions.get(key);
+    let hit = this.ws.actions.get(key);
+    if (hit.status === 'miss' && this.opts.remote) {
+      const remote = await this.lookupRemote(id, key);
+      if (Array.isArray(remote)) return remote;
+      if (remote) {
+        this.ws.actions.put(remote);
+        hit = { status: 'hit', result: remote };
+      }
+    }
     if (hit.status === 'miss') return undefined;
     if (hit.status === 'corrupt') {
       this.log(id, 'node', `cache entry ${key.slice(0, 12)} is corrupt (${hit.reason}); recomputing`);
@@ -221,7 +234,11 @@ export class Executor {
     }
     const result = hit.result;
     try {
-      for (const out of Object.values(result.outputs)) await this.ws.blobs.verify(out);
+      for (const out of Object.values(result.outputs)) {
+        // With a remote, a blob not here yet is fetched (and checked) only when something reads it.
+        if (this.opts.remote && !this.ws.blobs.has(out.digest)) continue;
+        await this.ws.blobs.verify(out);
+      }
       if (gs.stage.kind === 'cmd') {
         for (const out of await staleOuts(this.ws, result)) {
           await this.ws.blobs.restore(result.outputs[out]!, join(this.ws.pipeline.dir, out));
@@ -240,6 +257,35 @@ export class Executor {
     this.emit({ type: 'stage-cached', runId: this.runId, stageId: id, time: Date.now(), key, savedMs: result.durationMs, metrics: result.metrics });
     this.addRecord({ stageId: id, key, outcome: 'cached', durationMs: 0, savedMs: result.durationMs, metrics: result.metrics, outputs: result.outputs });
     return true;
+  }
+
+  /** A remote result for the key; reasons when the remote's entry was refused; undefined for a miss. */
+  private async lookupRemote(id: string, key: StageKey): Promise<ActionResult | string[] | undefined> {
+    const remote = this.opts.remote!;
+    try {
+      const found = await remote.lookup(key);
+      if (found.status === 'miss') return undefined;
+      if (found.status === 'rejected') {
+        this.log(id, 'node', `${found.reason}; recomputing ${id}`);
+        return [found.reason];
+      }
+      this.log(id, 'node', `cache hit on the remote ${remote.url}${found.signedBy ? ` (signed by ${found.signedBy})` : ''}`);
+      return found.result;
+    } catch (err) {
+      if (!(err instanceof RemoteUnavailableError)) throw err;
+      this.log(id, 'node', `${err.message}; treating it as a miss`);
+      return undefined;
+    }
+  }
+
+  /** Sends a fresh result to the remote in the background; the run waits for it before it ends. */
+  private pushToRemote(id: string, result: ActionResult): void {
+    const remote = this.opts.remote;
+    if (!remote) return;
+    this.pushes.push(remote.pushResult(result).then(
+      (r) => this.log(id, 'node', `pushed to ${remote.url}: ${r.blobsUploaded} blobs uploaded (${r.bytesUploaded} bytes), entry ${r.entry === 'written' ? 'written' : 'already there'}`),
+      (err: unknown) => this.log(id, 'stderr', `push to ${remote.url} failed: ${(err as Error).message}`),
+    ));
   }
 
   private async runStage(gs: GraphStage, key: StageKey, preimage: ActionResult['preimage'], labels: Record<string, string>, inputs: Record<string, ResolvedArtifact[]>, reasons: string[], grant: Grant): Promise<void> {
@@ -294,6 +340,7 @@ export class Executor {
       log: this.ws.blobs.putBytes(logLines.join('\n')),
     };
     this.ws.actions.put(result);
+    this.pushToRemote(id, result);
     this.ws.index.set(id, key);
     rmSync(resumeDir, { recursive: true, force: true });
     this.results.set(id, result);
