@@ -162,6 +162,22 @@ function benchStartup() {
   };
 }
 
+/** Cost of importing one module into a fresh Node process (wall and CPU, ms): where start-up goes. */
+const IMPORTS = ['commander', 'yaml', 'zod', 'graphlib', 'lowdb', 'p-queue', 'react', 'ink',
+  'dist/src/pipeline/schema.js', 'dist/src/cli/status.js', 'dist/src/ui/create-reporter.js', 'dist/src/cli/run.js'];
+function benchImports() {
+  const reps = Math.max(REPEATS, 5);
+  log(`import costs ×${reps}`);
+  const out = {};
+  for (const m of IMPORTS) {
+    const spec = m.startsWith('dist/') ? `./${m}` : m;
+    const code = `const t=performance.now(),c=process.cpuUsage();await import(${JSON.stringify(spec)});const u=process.cpuUsage(c);console.log(performance.now()-t,(u.user+u.system)/1000)`;
+    const samples = Array.from({ length: reps }, () => run(process.execPath, ['--input-type=module', '-e', code], { cwd: ROOT }).trim().split(' ').map(Number));
+    out[m] = { wallMsMedian: Math.round(median(samples.map((x) => x[0]))), cpuMsMedian: Math.round(median(samples.map((x) => x[1]))) };
+  }
+  return out;
+}
+
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 30, ...opts });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
@@ -233,6 +249,7 @@ function report(result) {
   row('start-up: `dag --version`', su.dagVersion, undefined, '', '');
   row('start-up: `dag status` on a 1-stage pipeline', su.trivialStatus, undefined, '', '');
 
+  const imports = Object.entries(result.imports).map(([m, x]) => `| \`${m}\` | ${x.wallMsMedian} | ${x.cpuMsMedian} |`).join('\n');
   const outs = result.layered.map((L) => `${L.stages}: ${L.outputsIdentical ? 'identical' : '**differ**'} (${Object.entries(L.outputs).map(([k, o]) => `${k} ${o.files} files ${o.sha256}`).join('; ')})`);
   const profiles = result.profiles.map((p) => toMarkdown({ ...p, selfByModule: p.selfByModule.slice(0, 10), selfByFunction: p.selfByFunction.slice(0, 12), inclusiveOurs: p.inclusiveOurs.slice(0, 12) }, p.title)).join('\n');
   return `# Engine benchmark: dag vs Snakemake
@@ -263,7 +280,15 @@ ${rows.join('\n')}
 
 Outputs: ${outs.join('; ')}.
 
-## Where \`dag status\` spends its time
+## Start-up: cost of importing each module into a fresh Node process (median)
+
+Each line is measured alone, so shared dependencies count in every line that needs them.
+
+| module | wall ms | CPU ms |
+|---|---:|---:|
+${imports}
+
+## CPU profiles (\`node --cpu-prof\`, main process)
 
 Self time = samples in the function itself; inclusive = samples with the function on the stack.
 Line numbers are in the TypeScript sources (mapped through dist/*.js.map).
@@ -278,6 +303,7 @@ mkdirSync(RESULTS, { recursive: true });
 log(`work directory ${WORK}`);
 const result = { machine: machine(), config: { sizes: SIZES, repeats: REPEATS, coldRepeats: COLD_REPEATS, matrix: [MATRIX_A, MATRIX_B], matrixRepeats: MATRIX_REPEATS } };
 result.startup = benchStartup();
+result.imports = benchImports();
 result.layered = SIZES.map(([l, w], i) => benchLayered(l, w, COLD_REPEATS[i] ?? COLD_REPEATS.at(-1)));
 result.matrix = benchMatrix();
 const big = result.layered.at(-1);

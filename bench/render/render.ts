@@ -3,7 +3,7 @@
 import { readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { StrokeRenderer, type Drawing } from '../../src/data/render.js';
 import { readStrokeFile } from '../../src/data/strokes.js';
 
@@ -38,6 +38,9 @@ const result = {
   targetSeconds: 20,
   node: process.version,
   cpu: cpus()[0]?.model ?? 'unknown',
+  // Other work on the machine slows the figure down; the 1-minute load average says how busy it was.
+  loadAverage1m: Number(loadavg()[0]!.toFixed(2)),
+  cores: cpus().length,
   date: new Date().toISOString(),
 };
 console.log(`rendered ${count} drawings at ${size}px in ${result.seconds} s on one core (${result.drawingsPerSecond}/s; target ≤ 20 s)`);

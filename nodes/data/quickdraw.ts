@@ -4,7 +4,7 @@
  * (QuickDraw-LT100, the full competition on Google's data).
  */
 import { z } from 'zod';
-import { defineNode } from '../../src/exec/node-contract.js';
+import { defineNode, NodeUserError } from '../../src/exec/node-contract.js';
 import { selectClasses, unknownClassError } from '../../src/data/classes.js';
 import { writeDataset } from '../../src/data/dataset.js';
 import { writeNpy } from '../../src/data/npy.js';
@@ -66,7 +66,9 @@ export default defineNode({
   version: 1,
   description: "Quick, Draw! drawings (Google's bucket, a folder, competition arrays or the bundled set) cut into long-tailed train, stratified val and balanced test sets",
   params,
-  inputs: {},
+  inputs: {
+    dir: { kind: 'file', optional: true, description: 'a folder for source {type: dir} given without path; its content digest enters the key' },
+  },
   outputs: {
     train: { kind: 'dataset', description: 'training images and labels' },
     val: { kind: 'dataset', description: 'validation images carved from the train rows (empty when val is unset)' },
@@ -75,7 +77,8 @@ export default defineNode({
   resources: { cpu: 1, gpu: 0, memory: 2048 },
   async run(ctx) {
     const p = ctx.params;
-    const srcCtx = { resumeDir: ctx.resumeDir, signal: ctx.signal, log: (l: string) => ctx.log(l) };
+    const dirInput = ctx.inputs('dir')[0];
+    const srcCtx = { dirInput, resumeDir: ctx.resumeDir, signal: ctx.signal, log: (l: string) => ctx.log(l) };
     const source = openSource(p.source, srcCtx);
     const testSource = p.testSource ? openSource(p.testSource, srcCtx) : source;
     const classes = selectClasses(
@@ -97,6 +100,9 @@ export default defineNode({
 
     const trainAvailable = await Promise.all(classes.map((c) => trainPool.count(c, p.size)));
     const testAvailable = labeledTest ? await Promise.all(classes.map((c) => labeledTest.count(c, p.size))) : classes.map(() => 0);
+    if (testPool && isUnlabeled(testPool) && p.test.perClass !== 'all') {
+      throw new NodeUserError(`the test images of ${testSource.description} have no labels, so they cannot be cut per class; use test.perClass: 'all'`);
+    }
     const testPerClass = !wantTest || (testPool && isUnlabeled(testPool)) ? 0 : p.test.perClass;
     const plan = planRows({
       classes,
@@ -107,6 +113,7 @@ export default defineNode({
       trainCounts: profileCounts(p.train.profile, classes.length),
       val: p.val,
       order: p.order,
+      shuffleLeadingRows: trainPool.remote === true || (labeledTest?.remote ?? false),
       seed: p.seed,
       trainWhere: source.description,
       testWhere: testSource.description,
@@ -140,8 +147,6 @@ export default defineNode({
     if (testPool && isUnlabeled(testPool)) unlabeledTest = await testPool.loadAll(size);
 
     const common = {
-      source: source.description,
-      rendering: source.rendering,
       seed: p.seed,
       order: p.order,
       attribution: "Google Quick, Draw! dataset (CC BY 4.0), https://quickdraw.withgoogle.com/data",
@@ -151,12 +156,11 @@ export default defineNode({
       let images = concat(part.images, part.labels.length * px);
       let labels = Int32Array.from(part.labels);
       let rows = Int32Array.from(part.rows);
-      let splitSource = split === 'test' ? testSource.description : source.description;
+      const from = split === 'test' ? testSource : source;
       if (split === 'test' && unlabeledTest) {
         images = unlabeledTest.images;
         labels = new Int32Array(unlabeledTest.count).fill(-1);
         rows = Int32Array.from({ length: unlabeledTest.count }, (_, i) => i);
-        splitSource = testSource.description;
       }
       const dir = ctx.outputDir(split);
       writeDataset(dir, {
@@ -168,7 +172,8 @@ export default defineNode({
         classes,
         meta: {
           ...common,
-          source: splitSource,
+          source: from.description,
+          rendering: from.rendering,
           split,
           ...(split === 'train' ? { profile: p.train.profile } : {}),
           ...(split === 'val' ? { val: p.val ?? null } : {}),

@@ -21,15 +21,18 @@ export async function doctorCommand(flags: { cache?: string }): Promise<number> 
   lines.push(`node        ${process.version} on ${process.platform}-${process.arch}, ${availableParallelism()} cores, ${formatBytes(totalmem())} memory`);
   const gpus = detectGpus();
   lines.push(`gpus        ${gpus.ids.length ? gpus.ids.join(',') : 'none'} (${gpus.how})`);
-  lines.push('tensorflow.js backends:');
+  lines.push('tensorflow.js backends (auto takes the first that works):');
   try {
-    const { describeBackends } = (await import('../ml/backend.js' as string)) as { describeBackends: () => Promise<{ name: string; available: boolean; why: string; active?: boolean }[]> };
-    for (const b of await describeBackends()) lines.push(`  ${b.active ? '*' : ' '} ${b.name.padEnd(12)} ${b.available ? 'available' : 'unavailable'}: ${b.why}`);
-  } catch {
-    for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-cpu']) {
-      const v = packageVersion(pkg);
-      lines.push(`    ${pkg.padEnd(32)} ${v ? `installed ${v}` : 'not installed'}`);
-    }
+    const { describeBackends, initBackend } = await import('../ml/backend.js');
+    const chosen = await initBackend('auto');
+    for (const c of (await describeBackends()).candidates) lines.push(`  ${c.name === chosen.name || (chosen.name === 'tensorflow' && c.name.startsWith('tfjs-node') && c.ok) ? '*' : ' '} ${c.name.padEnd(14)} ${c.ok ? 'available  ' : 'unavailable'} ${c.why}`);
+    lines.push(`  active: ${chosen.name} on ${chosen.device} (${chosen.reason})`);
+  } catch (err) {
+    lines.push(`  cannot initialise TensorFlow.js: ${(err as Error).message}`);
+  }
+  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node', '@tensorflow/tfjs-backend-wasm']) {
+    const v = packageVersion(pkg);
+    lines.push(`    ${pkg.padEnd(32)} ${v ? `installed ${v}` : 'not installed'}`);
   }
   const { layout } = cacheFromFlags(flags);
   lines.push(`cache       ${layout.root} (${existsSync(layout.root) ? formatBytes(dirSize(layout.root)) : 'not created yet'})`);

@@ -35,8 +35,13 @@ export class Canvas {
   }
 
   fillRect(x: number, y: number, w: number, h: number, color: Rgb): void {
+    const [r, g, b] = color;
+    const px = this.pixels;
+    const x0 = Math.max(0, x), x1 = Math.min(this.width, x + w);
     for (let yy = Math.max(0, y); yy < Math.min(this.height, y + h); yy++) {
-      for (let xx = Math.max(0, x); xx < Math.min(this.width, x + w); xx++) this.pixels.set(color, (yy * this.width + xx) * 3);
+      for (let at = (yy * this.width + x0) * 3, end = (yy * this.width + x1) * 3; at < end; at += 3) {
+        px[at] = r; px[at + 1] = g; px[at + 2] = b;
+      }
     }
   }
 
@@ -55,10 +60,13 @@ export class Canvas {
 
   /** A grayscale image, each pixel drawn as a `scale`×`scale` block. */
   gray(x: number, y: number, img: Uint8Array, w: number, h: number, scale = 1): void {
-    for (let iy = 0; iy < h; iy++) {
-      for (let ix = 0; ix < w; ix++) {
-        const v = img[iy * w + ix]!;
-        this.fillRect(x + ix * scale, y + iy * scale, scale, scale, [v, v, v]);
+    const px = this.pixels;
+    for (let py = Math.max(0, y); py < Math.min(this.height, y + h * scale); py++) {
+      const row = ((py - y) / scale | 0) * w;
+      for (let qx = Math.max(0, x); qx < Math.min(this.width, x + w * scale); qx++) {
+        const v = img[row + ((qx - x) / scale | 0)]!;
+        const at = (py * this.width + qx) * 3;
+        px[at] = v; px[at + 1] = v; px[at + 2] = v;
       }
     }
   }

@@ -1,7 +1,7 @@
 /** Choosing classes for a dataset and telling the user which name they probably meant. */
-import { readFileSync } from 'node:fs';
 import { NodeUserError } from '../exec/node-contract.js';
 import { SeededRng } from './rng.js';
+import { readUserFile } from './user-file.js';
 
 export type ClassSelection =
   | string[]
@@ -40,13 +40,8 @@ export function unknownClassError(name: string, known: readonly string[], where:
 }
 
 export function readClassFile(file: string): string[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new NodeUserError(`${file}: cannot read class list (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-  return text
+  return readUserFile(file, 'class list')
+    .toString('utf8')
     .split(/\r?\n/)
     .map((l) => l.trim())
     .filter((l) => l.length > 0 && !l.startsWith('#'));

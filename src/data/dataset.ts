@@ -3,10 +3,11 @@
  * (−1 = unlabeled), `classes.json` (names; index = label) and `meta.json`. docs/artifacts.md is
  * the reference other nodes rely on.
  */
-import { existsSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { NodeUserError } from '../exec/node-contract.js';
 import { asImageStack, asLabels, readNpy, writeNpy } from './npy.js';
+import { readUserFile } from './user-file.js';
 
 export interface DatasetMeta {
   /** Where the images came from, as the user named it (never an absolute path: outputs are content-hashed). */
@@ -66,11 +67,11 @@ export function writeDataset(dir: string, ds: Omit<Dataset, 'meta'> & { meta: Da
 }
 
 function readJson(file: string): unknown {
+  const text = readUserFile(file).toString('utf8');
   try {
-    return JSON.parse(readFileSync(file, 'utf8'));
+    return JSON.parse(text);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new NodeUserError(`${file}: ${code ? `cannot read (${code})` : `invalid JSON (${(e as Error).message})`}`);
+    throw new NodeUserError(`${file}: invalid JSON (${(e as Error).message})`);
   }
 }
 

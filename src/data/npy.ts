@@ -4,8 +4,9 @@
  * Versions 1–3 are read (they differ only in the header-length field and its encoding); version 1 is
  * written unless the header needs more than 65,535 bytes.
  */
-import { closeSync, openSync, readFileSync, readSync, writeFileSync, renameSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, writeFileSync, renameSync } from 'node:fs';
 import { NodeUserError } from '../exec/node-contract.js';
+import { cannotRead, readUserFile } from './user-file.js';
 
 export type NpyDtype = 'uint8' | 'int32' | 'float32';
 
@@ -154,27 +155,31 @@ export function decodeNpy(bytes: Uint8Array, source: string): NpyArray {
 }
 
 export function readNpy(file: string): NpyArray {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    throw new NodeUserError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-  return decodeNpy(bytes, file);
+  return decodeNpy(readUserFile(file), file);
 }
 
-/** Reads only the header of a file (for row-range reads of large files). */
+/**
+ * Reads only the header of a file (for row-range reads of large files), and checks that the file
+ * is as long as the header says, so a truncated download is caught before any row is used.
+ */
 export function readNpyHeader(file: string): NpyHeader {
   let fd: number;
   try {
     fd = openSync(file, 'r');
   } catch (e) {
-    throw new NodeUserError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    throw cannotRead(file, e);
   }
   try {
     const prefix = Buffer.alloc(NPY_PREFIX_BYTES);
     const n = readSync(fd, prefix, 0, prefix.length, 0);
-    return parseNpyHeader(prefix.subarray(0, n), file);
+    const h = parseNpyHeader(prefix.subarray(0, n), file);
+    const have = fstatSync(fd).size - h.dataOffset;
+    if (have !== h.dataBytes) {
+      throw new NodeUserError(
+        `${file}: ${have < h.dataBytes ? 'truncated .npy data' : '.npy longer than its header says'}: shape (${h.shape.join(', ')}) ${h.dtype} needs ${h.dataBytes} bytes, file has ${have}`,
+      );
+    }
+    return h;
   } finally {
     closeSync(fd);
   }

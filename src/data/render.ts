@@ -93,10 +93,19 @@ export class StrokeRenderer {
         const dy = qy - py;
         const len2 = dx * dx + dy * dy;
         const inv = len2 > 0 ? 1 / len2 : 0;
+        // Pixels within `reach` of the segment lie in a band around its line; on each row only the
+        // band's x-interval is visited (matters for long diagonal segments at 64 or 96 px).
+        const bandHalf = dy !== 0 ? (reach * Math.sqrt(len2)) / Math.abs(dy) + 0.5 : Infinity;
         for (let y = by0; y <= by1; y++) {
           const cy = y + 0.5 - py;
           const row = y * size;
-          for (let x = bx0; x <= bx1; x++) {
+          let xa = bx0, xb = bx1;
+          if (bandHalf !== Infinity) {
+            const xc = px + (dx * cy) / dy - 0.5;
+            xa = Math.max(bx0, Math.floor(xc - bandHalf));
+            xb = Math.min(bx1, Math.ceil(xc + bandHalf));
+          }
+          for (let x = xa; x <= xb; x++) {
             const cx = x + 0.5 - px;
             let t = (cx * dx + cy * dy) * inv;
             t = t < 0 ? 0 : t > 1 ? 1 : t;

@@ -63,6 +63,11 @@ export interface RowPlanInput {
   trainCounts: number[] | undefined;
   val?: ValSpec;
   order: 'sequential' | 'shuffled';
+  /**
+   * Shuffle only among the leading rows the splits need, not the whole file: for remote sources,
+   * where rows spread over a 100 MB file would turn one small Range request into the whole file.
+   */
+  shuffleLeadingRows?: boolean;
   seed: number;
   /** Names the sources in "not enough drawings" errors. */
   trainWhere: string;
@@ -74,7 +79,10 @@ export function planRows(input: RowPlanInput): ClassRows[] {
   return input.classes.map((cls, label) => {
     const trainHave = input.trainAvailable[label]!;
     const testHave = input.samePool ? trainHave : input.testAvailable[label]!;
-    const testCount = input.testPerClass === 'all' ? (input.samePool ? 0 : testHave) : input.testPerClass;
+    if (input.testPerClass === 'all' && input.samePool) {
+      throw new NodeUserError(`test.perClass: 'all' needs a test source apart from the train rows (testSource, or arrays with testImages); give a number`);
+    }
+    const testCount = input.testPerClass === 'all' ? testHave : input.testPerClass;
     if (!Number.isFinite(testCount)) throw new NodeUserError(`test.perClass: 'all' needs a source that knows its size (class "${cls}")`);
     if (testCount > testHave) {
       throw new NodeUserError(`class "${cls}" has ${testHave} drawings in ${input.testWhere}, the test split asks for ${testCount}`);
@@ -88,19 +96,19 @@ export function planRows(input: RowPlanInput): ClassRows[] {
       throw new NodeUserError(`class "${cls}" has ${trainHave} drawings in ${input.trainWhere}, the split asks for ${what}`);
     }
     const rng = new SeededRng(hashSeed(`${input.seed}:${cls}`));
-    let order: (n: number) => number[];
-    if (input.order === 'shuffled') {
-      if (!Number.isFinite(trainHave)) throw new NodeUserError(`order: shuffled needs a source that knows its size (class "${cls}"); use order: sequential`);
-      order = (n) => rng.fork('order').permutation(n);
-    } else {
-      order = (n) => Array.from({ length: n }, (_, i) => i);
-    }
     const span = input.samePool ? trainStart + trainCount : trainCount;
-    const trainOrder = input.order === 'shuffled' ? order(trainHave) : order(span);
+    let trainOrder: number[];
+    if (input.order === 'shuffled') {
+      const domain = input.shuffleLeadingRows ? span : trainHave;
+      if (!Number.isFinite(domain)) throw new NodeUserError(`order: shuffled needs a source that knows its size (class "${cls}"); use order: sequential`);
+      trainOrder = rng.fork('order').permutation(domain);
+    } else {
+      trainOrder = Array.from({ length: span }, (_, i) => i);
+    }
     const test = input.samePool
       ? trainOrder.slice(0, testCount)
       : input.order === 'shuffled' && Number.isFinite(testHave)
-        ? rng.fork('test').permutation(testHave).slice(0, testCount)
+        ? rng.fork('test').permutation(input.shuffleLeadingRows ? testCount : testHave).slice(0, testCount)
         : Array.from({ length: testCount }, (_, i) => i);
     const trainAll = trainOrder.slice(trainStart, trainStart + trainCount);
     const valCount = valSize(input.val, trainAll.length);

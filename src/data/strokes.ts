@@ -2,10 +2,10 @@
  * Google's simplified stroke files: one JSON drawing per line (`word`, `key_id`, `recognized`,
  * `drawing` = `[[xs], [ys]]` per stroke), plain `.ndjson` or gzipped `.ndjson.gz`.
  */
-import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { NodeUserError } from '../exec/node-contract.js';
 import type { Drawing, Stroke } from './render.js';
+import { readUserFile } from './user-file.js';
 
 export interface StrokeRecord {
   drawing: Drawing;
@@ -15,12 +15,7 @@ export interface StrokeRecord {
 }
 
 export function readNdjsonText(file: string): string {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    throw new NodeUserError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
+  let bytes = readUserFile(file);
   if (file.endsWith('.gz') || (bytes[0] === 0x1f && bytes[1] === 0x8b)) {
     try {
       bytes = gunzipSync(bytes);

@@ -100,7 +100,10 @@ export async function buildGraph(stages: Stage[]): Promise<StageGraph> {
 
   for (const gs of byId.values()) {
     const { stage } = gs;
-    if (stage.kind === 'node') checkNodeInputs(stage, gs.node!);
+    if (stage.kind === 'node') {
+      checkNodeInputs(stage, gs.node!);
+      checkNodeParams(stage, gs.node!);
+    }
     for (const [inputName, refs] of Object.entries(stage.inputs)) {
       const sources: ArtifactSource[] = [];
       for (const ref of refs) {
@@ -176,6 +179,26 @@ function checkNodeInputs(stage: Stage & { kind: 'node' }, node: NodeDefinition):
   }
 }
 
+/** Params are validated when the graph is built, so `status` reports a bad param of any stage. */
+function checkNodeParams(stage: Stage & { kind: 'node' }, node: NodeDefinition): void {
+  // A misspelt param would otherwise be stripped silently by a non-strict object schema.
+  const shape = (node.params as unknown as { shape?: Record<string, unknown> }).shape;
+  if (shape) {
+    for (const key of Object.keys(stage.params)) {
+      if (!(key in shape)) throw at(stage, ['params', key], `node ${node.name} has no param "${key}"${didYouMean(key, Object.keys(shape))}`, 'key');
+    }
+  }
+  const r = node.params.safeParse(stage.params);
+  if (r.success) return;
+  const issue = r.error.issues[0]!;
+  const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0]!;
+    throw at(stage, ['params', ...path, key], `node ${node.name} has no param "${[...path, key].join('.')}"`, 'key');
+  }
+  throw at(stage, ['params', ...path], `stage "${stage.id}": invalid param ${path.join('.') || '(params)'}: ${issue.message}`);
+}
+
 function resolveRef(stage: Stage, ref: InputRef, byId: Map<string, GraphStage>, variantsByName: Map<string, Stage[]>): ArtifactSource[] {
   if (ref.kind === 'file') return [{ kind: 'file', path: normalizeWorkspacePath(ref.file) }];
   const variants = variantsByName.get(ref.stage);
@@ -211,8 +234,8 @@ function resolveRef(stage: Stage, ref: InputRef, byId: Map<string, GraphStage>, 
   });
 }
 
-export function at(stage: Stage, path: YamlPath, message: string): DagUserError {
-  return stage.origin.source.error(message, [...stage.origin.path, ...path]);
+export function at(stage: Stage, path: YamlPath, message: string, where: 'value' | 'key' = 'value'): DagUserError {
+  return stage.origin.source.error(message, [...stage.origin.path, ...path], where);
 }
 
 /** Stages to consider for `--target` (with what they need) and `--downstream` (and what follows). */

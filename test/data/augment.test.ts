@@ -131,3 +131,19 @@ test('data/augment node: originals then copies, deterministic, independent of ba
   assert.deepEqual(a.images, b.images);
   assert.notDeepEqual(a.images.subarray(N * 784, 2 * N * 784), a.images.subarray(2 * N * 784));
 });
+
+test('the wasm backend (batched kernel) gives the same images as the cpu backend (per image)', async () => {
+  const spec = { rotation: 15, widthShift: 0.1, heightShift: 0.1, shear: 10, zoom: 0.1, horizontalFlip: true };
+  await tf.setBackend('cpu');
+  const onCpu = augmentBatch(batch(), spec, new SeededRng(21)).dataSync();
+  await import('@tensorflow/tfjs-backend-wasm');
+  assert.ok(await tf.setBackend('wasm'), 'wasm backend did not start');
+  try {
+    const onWasm = augmentBatch(batch(), spec, new SeededRng(21)).dataSync();
+    let worst = 0;
+    for (let i = 0; i < onCpu.length; i++) worst = Math.max(worst, Math.abs(onCpu[i]! - onWasm[i]!));
+    assert.ok(worst < 0.01, `largest pixel difference ${worst}`);
+  } finally {
+    await tf.setBackend('cpu');
+  }
+});

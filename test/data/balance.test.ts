@@ -7,6 +7,7 @@ import { NodeUserError } from '../../src/exec/node-contract.js';
 import { readDataset, type Dataset } from '../../src/data/dataset.js';
 import { readNpy } from '../../src/data/npy.js';
 import { classWeights, largestRemainder } from '../../src/data/balance.js';
+import { epochRows, readPlan } from '../../src/data/plan.js';
 import quickdraw from '../../nodes/data/quickdraw.js';
 import balance from '../../nodes/data/balance.js';
 import { quickdrawDir, scratchDir } from './fixtures.js';
@@ -99,6 +100,11 @@ test('progressive schedule moves from instance-balanced to class-balanced', asyn
   assert.deepEqual(epoch(4), largestRemainder(new Array(10).fill(0.1), 275));
   const mid = epoch(2);
   assert.ok(mid[0]! < 50 && mid[0]! > 27 && mid[9]! > 5 && mid[9]! < 28);
+  // What a training loop reads: epoch e's rows, the last epoch's rows past the schedule's end.
+  const schedule = readPlan(dir);
+  assert.deepEqual(classCounts(epochRows(schedule, 0)!), profile);
+  assert.deepEqual(epochRows(schedule, 9), epochRows(schedule, 4));
+  assert.equal(schedule.meta.epochs, 5);
 });
 
 test('materialize with weights is a clear error', async () => {

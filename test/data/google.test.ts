@@ -26,6 +26,10 @@ before(async () => {
     const path = decodeURIComponent(new URL(req.url!, 'http://x').pathname);
     const m = /^\/full\/(numpy_bitmap|simplified)\/(.+)\.(npy|ndjson)$/.exec(path);
     const record = (status: number, bytes: number) => hits.push({ path: req.url!, range: req.headers.range, status, bytes });
+    if (path.endsWith('/yoga.npy')) {
+      record(0, 0); // never answers: the client's timeout must end the wait
+      return;
+    }
     const left = flaky.get(path) ?? 0;
     if (left > 0) {
       flaky.set(path, left - 1);
@@ -65,7 +69,10 @@ before(async () => {
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/full`;
 });
 
-after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+after(() => {
+  server.closeAllConnections();
+  return new Promise<void>((resolve) => server.close(() => resolve()));
+});
 
 async function run(params: Record<string, unknown>, tag: string) {
   const root = scratchDir(tag);
@@ -147,4 +154,30 @@ test('unreachable server, missing class file: one clear error each', async () =>
     run(params({ classes: ['zigzag'] }), 'notfound'),
     (e: Error) => e instanceof NodeUserError && /numpy_bitmap\/zigzag\.npy: not found \(HTTP 404\)/.test(e.message),
   );
+});
+
+test('order: shuffled on Google still fetches one small range: it shuffles the leading rows', async () => {
+  hits.length = 0;
+  const root = scratchDir('google-shuffled');
+  const r = await runNodeInProcess(quickdraw, {
+    params: params({ order: 'shuffled', seed: 4, classes: ['apple'] }),
+    inputs: {},
+    outputRoot: join(root, 'out'),
+    resumeDir: join(root, 'resume'),
+  });
+  const rows = (split: string) => Array.from(readNpy(join(r.outputs[split]!, 'rows.npy')).data as Int32Array);
+  assert.equal(hits.length, 2);
+  assert.equal(hits[1]!.bytes, 40 * 784);
+  const test = rows('test');
+  assert.deepEqual([...test, ...rows('train')].sort((a, b) => a - b), Array.from({ length: 40 }, (_, i) => i));
+  assert.notDeepEqual(test, Array.from({ length: 10 }, (_, i) => i));
+});
+
+test('a server that never answers times out, is retried, then named in the error', async () => {
+  hits.length = 0;
+  await assert.rejects(
+    run(params({ source: { type: 'google', baseUrl: base, retries: 1, retryDelayMs: 5, timeoutMs: 200 }, classes: ['yoga'] }), 'timeout'),
+    (e: Error) => e instanceof NodeUserError && /yoga\.npy after 2 attempts \(no answer within 200 ms\)/.test(e.message),
+  );
+  assert.equal(hits.length, 2);
 });

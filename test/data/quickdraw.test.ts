@@ -216,3 +216,17 @@ test('unknown class suggests the near name; too few drawings names the class and
     (e: Error) => e instanceof NodeUserError && /missing-classes\.txt: cannot read class list \(ENOENT\)/.test(e.message),
   );
 });
+
+test('a dir source can be the "dir" input of the node, so the digest of the folder keys the stage', async () => {
+  const root = scratchDir('dir-input');
+  const r = await runNodeInProcess(quickdraw, {
+    params: { source: { type: 'dir' }, classes: ['apple'], train: { profile: { type: 'constant', perClass: 3 } } },
+    inputs: { dir: [{ path: quickdrawDir, digest: 'd', producer: 'file:quickdraw', output: 'outs[0]' }] },
+    outputRoot: join(root, 'out'),
+    resumeDir: join(root, 'resume'),
+  });
+  const train = readDataset(r.outputs.train!);
+  assert.equal(train.meta.source, 'dir:file:quickdraw');
+  assert.deepEqual(train.images, (readNpy(join(quickdrawDir, 'numpy_bitmap', 'apple.npy')).data as Uint8Array).subarray(0, 3 * 784));
+  await assert.rejects(run({ source: { type: 'dir' } }, 'no-dir'), (e: Error) => e instanceof NodeUserError && /needs a path or a folder wired to the input "dir"/.test(e.message));
+});

@@ -42,7 +42,7 @@ test('unknown node with did-you-mean', () => {
 });
 
 test('wrong node param type names the param', () => {
-  expectUserError({ 'p.yaml': 'stages:\n  a:\n    node: testing/sum\n    params: {offset: "ten"}\n' }, ['status', 'p.yaml'], /offset: .*expected number/i, 'p.yaml:4:13');
+  expectUserError({ 'p.yaml': 'stages:\n  a:\n    node: testing/sum\n    params: {offset: "ten"}\n' }, ['status', 'p.yaml'], /invalid param offset: .*expected number/i, 'p.yaml:4:22');
 });
 
 test('unknown stage in a reference suggests the near miss', () => {
@@ -108,4 +108,8 @@ test('a variant reference needs * or a variant name', () => {
     { 'p.yaml': 'stages:\n  t:\n    foreach: [1, 2]\n    node: testing/sum\n  v:\n    node: testing/sum\n    inputs: {values: t.total}\n' },
     ['status', 'p.yaml'], /has variants .*t\.\*\.total/, 'p.yaml:7:',
   );
+});
+
+test('a misspelt node param is an error, not silently ignored', () => {
+  expectUserError({ 'p.yaml': 'stages:\n  a:\n    node: testing/sum\n    params: {ofset: 1}\n' }, ['status', 'p.yaml'], /has no param "ofset" \(did you mean "offset"\?\)/, 'p.yaml:4:14');
 });

@@ -6,6 +6,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { NodeUserError } from '../../exec/node-contract.js';
+import { cannotRead } from '../user-file.js';
 import { readNpyHeader, readNpyRows, type NpyHeader } from '../npy.js';
 import { StrokeRenderer, type Drawing } from '../render.js';
 import { readStrokeFile } from '../strokes.js';
@@ -42,7 +43,7 @@ export class DirSource implements QuickDrawSource {
         names = readdirSync(folder);
       } catch (e) {
         if (sub) continue;
-        throw new NodeUserError(`source dir ${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+        throw cannotRead(`source dir ${path}`, e);
       }
       for (const name of names) {
         const m = /^(.*)\.(npy|ndjson|ndjson\.gz)$/.exec(name);

@@ -38,6 +38,7 @@ export class GoogleSource implements QuickDrawSource {
   pool(): ClassPool {
     return {
       id: this.description,
+      remote: true,
       count: async (cls, size) => (this.useNpy(size) ? (await this.header(cls)).shape[0]! : Infinity),
       load: async (cls, rows, size) => (this.useNpy(size) ? this.loadNpy(cls, rows, size) : this.loadStrokes(cls, rows, size)),
     };

@@ -1,6 +1,7 @@
 /** The `source` param of `data/quickdraw` and the factory that turns it into a source. */
 import { join } from 'node:path';
 import { z } from 'zod';
+import { NodeUserError } from '../../exec/node-contract.js';
 import { ArraysSource } from './arrays.js';
 import { BundledSource } from './bundled.js';
 import { DirSource } from './dir.js';
@@ -12,8 +13,11 @@ const classNames = z.union([z.array(z.string()), z.object({ file: z.string() })]
 export const sourceSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('dir'),
-    /** Folder of <class>.npy and/or <class>.ndjson(.gz); relative to the working directory. */
-    path: z.string(),
+    /**
+     * Folder of <class>.npy and/or <class>.ndjson(.gz), relative to the working directory. Omit it
+     * and wire the folder to the node's `dir` input instead to key the stage on the folder's content.
+     */
+    path: z.string().optional(),
     format: z.enum(['auto', 'npy', 'ndjson']).default('auto'),
   }),
   z.object({ type: z.literal('bundled') }),
@@ -38,6 +42,8 @@ export const sourceSchema = z.discriminatedUnion('type', [
 export type SourceSpec = z.infer<typeof sourceSchema>;
 
 export interface SourceContext {
+  /** The folder wired to the node's `dir` input, if any. */
+  dirInput?: { path: string; producer: string };
   resumeDir: string;
   signal: AbortSignal;
   log(line: string): void;
@@ -53,8 +59,11 @@ export function downloadCacheDir(ctx: SourceContext): string {
 
 export function openSource(spec: SourceSpec, ctx: SourceContext): QuickDrawSource {
   switch (spec.type) {
-    case 'dir':
-      return new DirSource(spec.path, spec.format);
+    case 'dir': {
+      if (spec.path !== undefined) return new DirSource(spec.path, spec.format);
+      if (!ctx.dirInput) throw new NodeUserError('source {type: dir} needs a path or a folder wired to the input "dir"');
+      return new DirSource(ctx.dirInput.path, spec.format, ctx.dirInput.producer);
+    }
     case 'bundled':
       return new BundledSource();
     case 'arrays':

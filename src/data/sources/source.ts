@@ -3,6 +3,8 @@
 export interface ClassPool {
   /** Train and test rows are kept disjoint only when both come from the same pool id. */
   id: string;
+  /** Rows are fetched over the network: keep the rows a split uses together. */
+  remote?: boolean;
   /** Drawings of `cls` available for images of `size` px; Infinity when unknown until read (streamed stroke files). */
   count(cls: string, size: number): Promise<number>;
   /** Images of `rows` (ascending, unique indices into the class's file) at `size` px: (rows, size, size) uint8. */
