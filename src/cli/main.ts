@@ -50,6 +50,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'NDJSON events on stdout')
     .option('--plain', 'plain log lines even on a terminal')
     .option('-v, --verbose', 'plain mode: print stage output lines too')
+    .addOption(new Option('--executor <kind>', 'where stages run: here, or on `dag worker`s through BullMQ').choices(['local', 'bullmq']).default('local'))
+    .option('--redis <url>', 'with --executor bullmq: the Redis of the workers (default: DAG_REDIS)')
     .action((file, opts) => set(import('./run.js').then((m) => m.runCommand(file, opts, argv))));
 
   pipelineOptions(program.command('status').argument('<pipeline>', 'pipeline file'))
@@ -103,6 +105,16 @@ export async function main(argv: string[]): Promise<number> {
     .description('download a pipeline\'s results from a remote cache into the local one')
     .option('--target <stages...>', 'only these stages and what they need')
     .action((file, opts) => set(import('./pull.js').then((m) => m.pullCommand(file, opts))));
+
+  remoteOptions(program.command('worker'))
+    .description('run stages queued by `dag run --executor bullmq` (inputs and outputs go through --remote)')
+    .option('--redis <url>', 'the Redis the coordinator queues on (default: DAG_REDIS)')
+    .option('--cpus <n>', 'CPU slots (default: all cores)', parseIntArg)
+    .option('--gpus <ids>', 'GPU ids to run on, e.g. 0,1 (default: CUDA_VISIBLE_DEVICES or nvidia-smi)')
+    .option('--cache <dir>', 'local cache of fetched and produced blobs (default: DAG_CACHE, else ~/.cache/dag-worker)')
+    .option('--name <name>', 'name in logs and provenance (default: host:pid)')
+    .addOption(new Option('--lock-ms <ms>', 'job lock lifetime: how soon a dead worker\'s job goes to another').argParser(parseIntArg).hideHelp())
+    .action((opts) => set(import('./worker.js').then((m) => m.workerCommand(opts))));
 
   program.command('keygen').argument('<file>', 'private key file to write; the public key goes to FILE.pub')
     .description('make an ed25519 key pair for signing remote cache entries')

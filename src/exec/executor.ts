@@ -4,7 +4,6 @@
  * as RunEvents; the run history and the stage index are updated as stages end.
  */
 import { mkdirSync, rmSync } from 'node:fs';
-import { hostname, platform } from 'node:os';
 import { join } from 'node:path';
 import type { ActionResult } from '../cache/action-cache.js';
 import { CorruptBlobError } from '../cache/blob-store.js';
@@ -20,7 +19,7 @@ import { ResourcePool, type Grant } from './resource-pool.js';
 import { RunLock } from './run-lock.js';
 import { Scheduler } from './scheduler.js';
 import type { StageKey } from './stage-key.js';
-import { LocalStageRunner, type RunningStage, type StageRunner } from './stage-runner.js';
+import { LocalStageRunner, recordResult, type RunningStage, type StageRunner } from './stage-runner.js';
 import type { Workspace } from './workspace.js';
 import { stagePriorities } from './priorities.js';
 
@@ -327,12 +326,7 @@ export class Executor {
     if ('error' in outcome) return this.fail(id, outcome.error, Date.now() - t0, logLines, outcome.user);
     const durationMs = Date.now() - t0;
     // A remote worker has already recorded (and pushed) the result; a local run records it here.
-    const result: ActionResult = outcome.result ?? {
-      schema: 1, key, stageId: id, preimage, inputLabels: labels, outputs: outcome.outputs, metrics, durationMs,
-      createdAt: new Date().toISOString(),
-      provenance: { host: hostname(), platform: platform(), node: process.version, ...outcome.provenance },
-      log: this.ws.blobs.putBytes(logLines.join('\n')),
-    };
+    const result = outcome.result ?? recordResult(this.ws.blobs, { key, stageId: id, preimage, labels, durationMs }, outcome, metrics, logLines);
     this.ws.actions.put(result);
     if (!outcome.result) this.pushToRemote(id, result);
     this.ws.index.set(id, key);

@@ -5,6 +5,7 @@
  * runner of src/exec/distributed/, whose workers run LocalStageRunner themselves).
  */
 import { mkdirSync, rmSync } from 'node:fs';
+import { hostname, platform } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ActionResult } from '../cache/action-cache.js';
 import type { BlobStore, StoredArtifact } from '../cache/blob-store.js';
@@ -152,6 +153,23 @@ export class LocalStageRunner implements StageRunner {
     rmSync(outputRoot, { recursive: true, force: true });
     return { outputs, provenance: outcome.result.provenance };
   }
+}
+
+/** The action entry of a stage that just ran (its log stored as a blob), wherever it ran. */
+export function recordResult(
+  blobs: BlobStore,
+  run: { key: StageKey; stageId: string; preimage: ActionResult['preimage']; labels: Record<string, string>; durationMs: number },
+  outcome: { outputs: Record<string, StoredArtifact>; provenance: Record<string, string> },
+  metrics: Record<string, MetricValue>,
+  logLines: string[],
+): ActionResult {
+  return {
+    schema: 1, key: run.key, stageId: run.stageId, preimage: run.preimage, inputLabels: run.labels,
+    outputs: outcome.outputs, metrics, durationMs: run.durationMs,
+    createdAt: new Date().toISOString(),
+    provenance: { host: hostname(), platform: platform(), node: process.version, ...outcome.provenance },
+    log: blobs.putBytes(logLines.join('\n')),
+  };
 }
 
 /** `${inputs.x}` in a cmd: the materialised paths (one argv entry each, or space-joined and quoted in a shell string). */
