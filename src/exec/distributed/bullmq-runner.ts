@@ -103,6 +103,9 @@ export class BullMqStageRunner implements StageRunner {
     this.sinks.set(id, req.events);
     try {
       await this.enqueue(cls, jobId, job);
+      if ((await this.withRedis(() => this.queue(cls).getWorkersCount())) === 0) {
+        req.events.onLog('node', `no dag worker serves ${queueName(cls)} yet; ${id} waits in the queue until one does`);
+      }
       const pollMs = this.opts.pollMs ?? 200;
       for (;;) {
         if (stopped) return { error: 'stopped by the user (the stage may still finish on its worker)', user: false };
