@@ -7,6 +7,7 @@ import { openWorkspace, type Workspace } from '../exec/workspace.js';
 import { chooseMode, createReporter } from '../ui/create-reporter.js';
 import { DagUserError } from '../util/user-error.js';
 import type { PipelineFlags } from './main.js';
+import { formatPlan } from './status.js';
 
 interface RunFlags extends PipelineFlags, RemoteFlags {
   force?: boolean | string[];
@@ -52,7 +53,14 @@ export async function runCommand(file: string, flags: RunFlags, argv: string[]):
     onLockWait: (holder) => process.stderr.write(`waiting for the cache lock held by ${holder}\n`),
     remote,
     runner,
-  }, (e) => reporter.onEvent(e));
+  }, (e) => {
+    // A dry run is a plan, best shown as status shows it (with reasons), unless events were asked for.
+    if (flags.dryRun && !flags.json) {
+      if (e.type === 'run-started') process.stdout.write(formatPlan(e.stages) + '\n');
+      return;
+    }
+    reporter.onEvent(e);
+  });
   let interrupts = 0;
   const onSignal = () => {
     interrupts++;

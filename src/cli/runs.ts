@@ -5,7 +5,7 @@ import { DagUserError } from '../util/user-error.js';
 import { cacheFromFlags } from './cache-dir.js';
 
 /** Metrics worth a column: evaluation headlines first. */
-const HEADLINE = /^(accuracy|acc|balanced_accuracy|macro_f1|val_accuracy|loss)$/;
+const HEADLINE = /^(accuracy|acc|balanced_accuracy|macro_f1|tail_acc|val_accuracy|loss)$/;
 
 function fmt(v: MetricValue): string {
   return typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(4)) : String(v);
@@ -16,9 +16,14 @@ function duration(r: RunRecord): string {
   return `${((Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1)}s`;
 }
 
+/**
+ * The few metrics that say how a run went. Evaluation stages (those reporting a balanced accuracy)
+ * come first: training stages finish earlier and would otherwise fill every slot with losses.
+ */
 export function headlineMetrics(r: RunRecord): string {
+  const isEval = (s: RunRecord['stages'][number]) => (s.metrics && 'balanced_accuracy' in s.metrics ? 0 : 1);
   const parts: string[] = [];
-  for (const s of r.stages) {
+  for (const s of [...r.stages].sort((a, b) => isEval(a) - isEval(b))) {
     for (const [k, v] of Object.entries(s.metrics ?? {})) if (HEADLINE.test(k) && s.outcome !== 'failed') parts.push(`${s.stageId}.${k}=${fmt(v)}`);
   }
   return parts.slice(0, 4).join(' ');

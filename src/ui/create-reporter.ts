@@ -1,6 +1,9 @@
 /** The one entry the engine calls: pick a reporter for the terminal and build it. */
 import type { RunReporter } from '../exec/events.js';
+// Order matters: React is loaded (by the Ink reporter) between these two.
+import './react-production-begin.js';
 import { InkReporter } from './ink-reporter.js';
+import './react-production-end.js';
 import { JsonReporter } from './json-reporter.js';
 import { PlainReporter } from './plain-reporter.js';
 

@@ -1,7 +1,6 @@
 /**
- * The reporter for a terminal: folds events into the run state at event speed and lets the Ink
- * view redraw from it at most `redrawIntervalMs` apart, so the view costs the run a few frames a
- * second however many events it emits.
+ * The reporter for a terminal: folds events into the run state at event speed and redraws the Ink
+ * view from it a few times a second, so the view's cost does not grow with the event rate.
  */
 import { render } from 'ink';
 import type { RunEvent, RunReporter } from '../exec/events.js';
@@ -14,30 +13,33 @@ export interface InkReporterOptions {
   /** Keys come from here; process.stdin when omitted. */
   stdin?: NodeJS.ReadStream;
   onStopRequest?: (force: boolean) => void;
-  redrawIntervalMs?: number;
 }
 
+/** At most 10 frames a second… */
+const MIN_FRAME_INTERVAL_MS = 100;
+/** …and drawing takes at most 5% of the time, however slow a frame is on this machine… */
+const DRAW_BUDGET = 0.05;
+/** …but the view still moves at least once a second. */
+const MAX_FRAME_INTERVAL_MS = 1000;
 /** Refresh elapsed times and ETAs while a long stage reports nothing. */
 const CLOCK_TICK_MS = 1000;
 
 export class InkReporter implements RunReporter {
   readonly state = new RunState();
-  private readonly throttle: RedrawThrottle;
+  readonly throttle = new RedrawThrottle({ minIntervalMs: MIN_FRAME_INTERVAL_MS, maxIntervalMs: MAX_FRAME_INTERVAL_MS, budget: DRAW_BUDGET });
   private readonly instance: ReturnType<typeof render>;
   private readonly clockTick: NodeJS.Timeout;
 
-  constructor(opts: InkReporterOptions) {
-    this.throttle = new RedrawThrottle(opts.redrawIntervalMs ?? 100);
-    this.instance = render(
-      <LiveView run={this.state} frames={this.throttle} now={Date.now} onStopRequest={opts.onStopRequest} />,
-      {
-        stdout: opts.out,
-        stdin: opts.stdin ?? process.stdin,
-        // Ctrl-C is a stop request to the engine (graceful, then forced), not an exit of the view.
-        exitOnCtrlC: false,
-        maxFps: Math.ceil(1000 / (opts.redrawIntervalMs ?? 100)),
-      },
-    );
+  constructor(private readonly opts: InkReporterOptions) {
+    this.instance = render(this.view(), {
+      stdout: opts.out,
+      stdin: opts.stdin ?? process.stdin,
+      // Ctrl-C is a stop request to the engine (graceful, then forced), not an exit of the view.
+      exitOnCtrlC: false,
+      maxFps: 1000 / MIN_FRAME_INTERVAL_MS,
+    });
+    // Ink renders synchronously here, so the throttle measures the whole cost of a frame.
+    this.throttle.subscribe(() => this.instance.rerender(this.view()));
     this.clockTick = setInterval(() => this.throttle.request(), CLOCK_TICK_MS);
     this.clockTick.unref();
   }
@@ -51,11 +53,12 @@ export class InkReporter implements RunReporter {
   async close(): Promise<void> {
     clearInterval(this.clockTick);
     this.throttle.flush();
-    // React commits the last frame asynchronously; unmounting first would leave the previous
-    // frame (not the summary) on screen.
-    await new Promise((resolve) => setTimeout(resolve, 0));
     this.throttle.dispose();
     this.instance.unmount();
     await this.instance.waitUntilExit();
+  }
+
+  private view() {
+    return <LiveView run={this.state} now={Date.now} onStopRequest={this.opts.onStopRequest} />;
   }
 }

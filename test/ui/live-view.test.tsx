@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { render } from 'ink-testing-library';
 import type { RunEvent } from '../../src/exec/events.js';
 import { LiveView } from '../../src/ui/ink/live-view.js';
-import { RedrawThrottle } from '../../src/ui/redraw-throttle.js';
 import { RunState } from '../../src/ui/run-state.js';
 import { fastStagesRun, loadFixture } from './streams.js';
 
@@ -14,15 +13,14 @@ const UP = '\u001B[A';
 /** Mounts the live view on a replayed stream; `feed` applies events and redraws like the reporter. */
 function mount(opts: { rows?: number; onStopRequest?: (force: boolean) => void } = {}) {
   const run = new RunState();
-  const frames = new RedrawThrottle(0);
-  const app = render(<LiveView run={run} frames={frames} now={() => run.lastEventTime} rows={opts.rows ?? 30} onStopRequest={opts.onStopRequest} />);
+  const view = () => <LiveView run={run} now={() => run.lastEventTime} rows={opts.rows ?? 30} onStopRequest={opts.onStopRequest} />;
+  const app = render(view());
   return {
     run,
+    /** Applies events and re-renders, as the reporter does when its throttle ticks. */
     async feed(events: RunEvent[]) {
-      const drawn = app.frames.length;
       for (const e of events) run.apply(e);
-      frames.flush();
-      for (let waited = 0; app.frames.length === drawn && waited < 1000; waited += 5) await sleep(5);
+      app.rerender(view());
     },
     /** Types a key `times` times without waiting between, like a user holding it down. */
     async hold(key: string, times: number) {

@@ -6,11 +6,12 @@ import type { StageState } from '../../src/ui/run-state.js';
 
 test('a burst of redraw requests becomes one frame now and one when the interval is over', async () => {
   let t = 0;
-  const throttle = new RedrawThrottle(50, () => t);
+  const throttle = new RedrawThrottle({ minIntervalMs: 50, clock: () => t });
   let frames = 0;
   throttle.subscribe(() => frames++);
   for (let i = 0; i < 5000; i++) throttle.request();
   assert.equal(frames, 1);
+  assert.equal(throttle.frames, 1);
   t = 20;
   for (let i = 0; i < 5000; i++) throttle.request();
   assert.equal(frames, 1, 'still inside the interval');
@@ -19,6 +20,26 @@ test('a burst of redraw requests becomes one frame now and one when the interval
   assert.equal(frames, 2);
   throttle.flush();
   assert.equal(frames, 3, 'flush draws at once');
+  throttle.dispose();
+});
+
+test('with a budget, a slow frame stretches the interval so drawing keeps to its share of the time', () => {
+  let t = 0;
+  const throttle = new RedrawThrottle({ minIntervalMs: 100, maxIntervalMs: 1000, budget: 0.02, clock: () => t });
+  let cost = 1;
+  throttle.subscribe(() => void (t += cost));
+  throttle.flush();
+  assert.equal(throttle.intervalMs, 100, 'a 1 ms frame keeps the 10 frames/s cap');
+  cost = 6;
+  throttle.flush();
+  assert.equal(throttle.intervalMs, 300);
+  cost = 50;
+  throttle.flush();
+  assert.equal(throttle.intervalMs, 1000, 'never slower than one frame a second');
+  const frames = throttle.frames;
+  t += 500;
+  throttle.request();
+  assert.equal(throttle.frames, frames, '500 ms after a slow frame is too early');
   throttle.dispose();
 });
 

@@ -1,9 +1,9 @@
 /**
  * The live view of a run: header with totals and ETA, the stage list (windowed for large
- * pipelines), the selected stage's detail and log, and the keys. It redraws when the throttle
- * ticks, never per event, and turns into the summary when the run ends.
+ * pipelines), the selected stage's detail and log, and the keys. The reporter re-renders it when
+ * its throttle ticks, never per event; it turns into the summary when the run ends.
  */
-import { useRef, useState, useSyncExternalStore } from 'react';
+import { useRef, useState } from 'react';
 import { Box, Text, useInput, useStdin, useStdout } from 'ink';
 import { formatDuration } from '../format.js';
 import { runEtaMs } from '../progress.js';
@@ -13,14 +13,9 @@ import { StageDetail, DETAIL_LINES } from './stage-detail.js';
 import { MAX_INDENT, StageRow } from './stage-row.js';
 import { SummaryView } from './summary-view.js';
 
-export interface FrameSource {
-  subscribe(listener: () => void): () => void;
-  getFrame(): number;
-}
-
 export interface LiveViewProps {
+  /** Read when the view is rendered; the reporter re-renders it, throttled, as events arrive. */
   run: RunState;
-  frames: FrameSource;
   /** Wall clock for elapsed time and ETAs; a replay passes the time of its last event. */
   now: () => number;
   onStopRequest?: (force: boolean) => void;
@@ -51,8 +46,7 @@ function clamp(index: number, length: number): number {
 }
 
 export function LiveView(props: LiveViewProps) {
-  const { run, frames, now, onStopRequest } = props;
-  useSyncExternalStore(frames.subscribe, frames.getFrame);
+  const { run, now, onStopRequest } = props;
   const { stdout } = useStdout();
   const { isRawModeSupported } = useStdin();
   const [picked, setPicked] = useState<string | undefined>(undefined);
