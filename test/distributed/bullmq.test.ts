@@ -36,7 +36,9 @@ after(async () => {
   await nginx?.stop();
 });
 
-async function startWorker(name: string, redis: string, remote: string, lockMs = 1500): Promise<WorkerProcess> {
+// Short enough that a dead worker's job moves on within seconds, long enough that a busy CI machine
+// does not take a live worker for dead.
+async function startWorker(name: string, redis: string, remote: string, lockMs = 4000): Promise<WorkerProcess> {
   const cache = mkdtempSync(join(tmpdir(), `dag-worker-${name}-`));
   const child = spawn(process.execPath, [dagBin, 'worker', '--redis', redis, '--remote', remote, '--cpus', '1', '--cache', cache, '--name', name, '--lock-ms', String(lockMs)], {
     env: { ...process.env, DAG_NODE_PATH: fixtureNodes }, stdio: ['ignore', 'pipe', 'pipe'],
@@ -108,12 +110,12 @@ test('kill -9 of a worker mid-stage: another picks the job up; nothing lost or r
   const remote = `file://${shared}`;
   try {
     const victim = await startWorker('victim', redis.url, remote);
-    const dir = makeProject({ 'p.yaml': pipeline(2500), 'src.txt': 'hello' });
+    const survivor = await startWorker('survivor', redis.url, remote);
+    const dir = makeProject({ 'p.yaml': pipeline(4000), 'src.txt': 'hello' });
     const run = dagAsync(dir, distributedArgs(redis, remote));
     await waitFor(() => /part@\d: started/.test(victim.log()), 20_000, 'the victim to start a stage');
-    const stolen = /(part@\d): started/.exec(victim.log())![1]!;
-    const survivor = await startWorker('survivor', redis.url, remote);
     victim.child.kill('SIGKILL');
+    const stolen = /(part@\d): started/.exec(victim.log())![1]!;
     const r = await run.done;
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.deepEqual(lastRunOutcomes(dir), Object.fromEntries(stageIds.map((id) => [id, 'ran'])));
@@ -140,12 +142,13 @@ test('Redis restarted mid-run: the coordinator reconnects, requeues what Redis l
     const dir = makeProject({ 'p.yaml': pipeline(1500), 'src.txt': 'hello' });
     const run = dagAsync(dir, distributedArgs(redis, remote));
     await waitFor(() => /part@\d: started/.test(w.log() + workers[1]!.log()), 20_000, 'a stage to start');
+    await new Promise((r) => setTimeout(r, 300));
     await redis.kill();
     await new Promise((r) => setTimeout(r, 1000));
     await redis.restart();
     const r = await run.done;
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.match(r.stdout, /vanished from Redis \(restarted\?\); queueing it again/);
+    assert.match(r.stdout, /vanished from Redis \(restarted\?\); queueing it again/, `${r.stdout}\n--- w\n${w.log()}\n--- w2\n${workers[1]!.log()}`);
     assert.deepEqual(lastRunOutcomes(dir), Object.fromEntries(stageIds.map((id) => [id, 'ran'])));
     assert.equal(read(dir, 'report.txt'), '10\n5\n');
     assert.equal(readdirSync(join(shared, 'ac')).length, stageIds.length);
