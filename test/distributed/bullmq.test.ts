@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dag, dagAsync, dagBin, fixtureNodes, history, lastRunOutcomes, makeProject, read, waitFor } from '../helpers/cli.js';
@@ -38,9 +38,9 @@ after(async () => {
 
 // Short enough that a dead worker's job moves on within seconds, long enough that a busy CI machine
 // does not take a live worker for dead.
-async function startWorker(name: string, redis: string, remote: string, lockMs = 4000): Promise<WorkerProcess> {
+async function startWorker(name: string, redis: string, remote: string, extra: string[] = [], lockMs = 4000): Promise<WorkerProcess> {
   const cache = mkdtempSync(join(tmpdir(), `dag-worker-${name}-`));
-  const child = spawn(process.execPath, [dagBin, 'worker', '--redis', redis, '--remote', remote, '--cpus', '1', '--cache', cache, '--name', name, '--lock-ms', String(lockMs)], {
+  const child = spawn(process.execPath, [dagBin, 'worker', '--redis', redis, '--remote', remote, '--cpus', '1', '--cache', cache, '--name', name, '--lock-ms', String(lockMs), ...extra], {
     env: { ...process.env, DAG_NODE_PATH: fixtureNodes }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -178,6 +178,33 @@ test('Redis gone for good: the run fails with one clear line, no stack trace', a
   }
 });
 
+test('GPU stages wait for a GPU worker, then get its device ids in CUDA_VISIBLE_DEVICES', async () => {
+  const redis = await startRedis();
+  const shared = mkdtempSync(join(tmpdir(), 'dag-shared-'));
+  const remote = `file://${shared}`;
+  try {
+    await startWorker('cpu-box', redis.url, remote, ['--gpus', '']);
+    const dir = makeProject({
+      'p.yaml': [
+        'stages:',
+        '  g:', '    cmd: echo "gpus=$CUDA_VISIBLE_DEVICES" > g.txt', '    outs: [g.txt]', '    resources: {gpu: 1}',
+        '  c:', '    cmd: echo "gpus=$CUDA_VISIBLE_DEVICES" > c.txt', '    outs: [c.txt]',
+      ].join('\n'),
+    });
+    const run = dagAsync(dir, distributedArgs(redis, remote));
+    await waitFor(() => /no dag worker serves dag-gpu yet; g waits/.test(run.output().stdout), 20_000, 'the coordinator to say g waits');
+    await startWorker('gpu-box', redis.url, remote, ['--gpus', '5']);
+    const r = await run.done;
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(read(dir, 'g.txt'), 'gpus=5\n');
+    assert.equal(read(dir, 'c.txt'), 'gpus=\n', 'a stage granted no GPU sees none');
+    assert.equal(entry(dir, runKeys(dir).g!).provenance.worker, 'gpu-box');
+  } finally {
+    await Promise.all(workers.splice(0).map((w) => w.stop()));
+    await redis.stop();
+  }
+});
+
 test('distributed runs need --redis and --remote: one clear line each', () => {
   const dir = makeProject({ 'p.yaml': pipeline(0), 'src.txt': 'hello' });
   const noRedis = dag(dir, ['run', 'p.yaml', '--executor', 'bullmq', '--remote', 'file:///tmp']);
@@ -189,5 +216,4 @@ test('distributed runs need --redis and --remote: one clear line each', () => {
   const worker = dag(dir, ['worker', '--remote', 'file:///tmp']);
   assert.equal(worker.code, 2);
   assert.match(worker.stderr, /^error: dag worker needs --redis URL/);
-  void readFileSync;
 });
