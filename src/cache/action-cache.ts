@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import type { MetricValue } from '../exec/node-contract.js';
 import { writeFileAtomic } from './atomic.js';
+import { witness } from '../exec/read-witness.js';
 import type { StoredArtifact } from './blob-store.js';
 import type { ArtifactDigest } from './hash.js';
 import type { CacheLayout } from './layout.js';
@@ -40,6 +41,7 @@ export class ActionCache {
 
   get(key: StageKey): ActionLookup {
     const path = this.layout.actionPath(key);
+    witness(path);
     let text: string;
     try {
       text = readFileSync(path, 'utf8');

@@ -12,6 +12,7 @@ import {
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { tempName } from './atomic.js';
+import { witness } from '../exec/read-witness.js';
 import { canonicalJson, sha256, type ArtifactDigest } from './hash.js';
 import type { CacheLayout } from './layout.js';
 import type { StatCache } from './stat-cache.js';
@@ -58,7 +59,9 @@ export class BlobStore {
   constructor(readonly layout: CacheLayout, private readonly stats: StatCache) {}
 
   has(digest: ArtifactDigest): boolean {
-    return existsSync(this.layout.blobPath(digest));
+    const p = this.layout.blobPath(digest);
+    witness(p);
+    return existsSync(p);
   }
 
   /** Blobs missing locally are fetched from here when a read needs them (lazily, one at a time). */
@@ -89,6 +92,7 @@ export class BlobStore {
 
   /** The digest `put` would give, without storing anything (deps of a stage). */
   async digestOf(path: string): Promise<StoredArtifact> {
+    witness(path);
     const st = statSync(path);
     return st.isDirectory() ? this.putTree(path, false) : this.putFile(path, false);
   }
@@ -111,6 +115,7 @@ export class BlobStore {
 
   private async putTree(dir: string, store: boolean): Promise<StoredArtifact> {
     const entries: TreeEntry[] = [];
+    witness(dir);
     for (const name of readdirSync(dir).sort()) {
       const p = join(dir, name);
       const st = statSync(p);

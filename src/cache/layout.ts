@@ -15,6 +15,8 @@ export class CacheLayout {
   get resume() { return join(this.root, 'resume'); }
   /** Read-only materialised trees handed to node stages as inputs (hard links into blobs/). */
   get checkouts() { return join(this.root, 'checkouts'); }
+  /** Parsed pipeline files by content digest (see yaml-source.ts). */
+  get parsed() { return join(this.root, 'parsed'); }
   get history() { return join(this.root, 'history.json'); }
   get statCache() { return join(this.root, 'stat-cache.json'); }
   get lock() { return join(this.root, 'lock'); }

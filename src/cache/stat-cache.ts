@@ -5,6 +5,7 @@
  */
 import { readFileSync, statSync, type Stats } from 'node:fs';
 import { writeFileAtomic } from './atomic.js';
+import { witness } from '../exec/read-witness.js';
 import { sha256File, type ArtifactDigest } from './hash.js';
 
 interface Entry {
@@ -31,6 +32,7 @@ export class StatCache {
 
   /** Digest of a regular file, from the cache when its stat signature is unchanged. */
   async fileDigest(path: string, st: Stats = statSync(path)): Promise<{ digest: ArtifactDigest; size: number }> {
+    witness(path);
     const sig = signature(st);
     const hit = this.entries.get(path);
     if (hit && hit.sig === sig) return { digest: hit.digest, size: st.size };

@@ -57,6 +57,8 @@ export async function gcCommand(flags: { cache?: string; keepLast: number; dryRu
       if (!keepKeys.has(dir)) remove(join(layout.resume, dir), dirSize(join(layout.resume, dir)));
     }
     for (const dir of safeList(layout.tmp)) remove(join(layout.tmp, dir), dirSize(join(layout.tmp, dir)));
+    // Parsed pipelines and status snapshots are caches of caches: cheap to rebuild, never needed.
+    for (const derived of [layout.parsed, join(layout.root, 'plans')]) remove(derived, dirSize(derived));
     if (!flags.dryRun) {
       await history.replace(kept);
       stats.save();

@@ -2,25 +2,12 @@
 import { NodeUserError } from '../exec/node-contract.js';
 import { SeededRng } from './rng.js';
 import { readUserFile } from './user-file.js';
+import { editDistance } from '../util/did-you-mean.js';
 
 export type ClassSelection =
   | string[]
   | { file: string }
   | { count: number; order?: 'alphabetical' | 'random'; seed?: number };
-
-function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = prev[j]!;
-      prev[j] = Math.min(up + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return prev[b.length]!;
-}
 
 /** The closest known names to `name` (case-insensitive edit distance, then substring matches). */
 export function closestNames(name: string, known: readonly string[], max = 3): string[] {

@@ -10,6 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DagUserError } from '../util/user-error.js';
 import { didYouMean } from '../util/did-you-mean.js';
 import type { NodeDefinition } from './node-contract.js';
+import { witness } from './read-witness.js';
 
 const builtinRoot = fileURLToPath(new URL('../../nodes', import.meta.url));
 
@@ -26,6 +27,8 @@ export function nodeModulePath(name: string): string | undefined {
   for (const root of nodeRoots()) {
     for (const ext of ['.js', '.mjs']) {
       const file = join(root, name + ext);
+      // A node added later in an earlier root would shadow this one: the lookup is a fact too.
+      witness(file);
       if (existsSync(file)) return file;
     }
   }
@@ -82,6 +85,7 @@ export function nodeImplementationDigest(name: string): string {
   while (stack.length) {
     const file = stack.pop()!;
     if (seen.has(file)) continue;
+    witness(file);
     const text = readFileSync(file, 'utf8').replace(/\n\/\/# sourceMappingURL=.*$/, '');
     seen.set(file, createHash('sha256').update(text).digest('hex'));
     for (const m of text.matchAll(IMPORT)) {

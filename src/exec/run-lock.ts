@@ -7,6 +7,7 @@
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { writeFileAtomic } from '../cache/atomic.js';
+import { processAlive } from '../util/process-alive.js';
 
 interface LockInfo {
   pid: number;
@@ -16,14 +17,6 @@ interface LockInfo {
   children: number[];
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export class RunLock {
   private info: LockInfo | undefined;
@@ -44,7 +37,7 @@ export class RunLock {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
       const holder = this.read();
-      if (holder && holder.host === hostname() && !alive(holder.pid)) {
+      if (holder && holder.host === hostname() && !processAlive(holder.pid)) {
         for (const pgid of holder.children) {
           try {
             process.kill(-pgid, 'SIGKILL');

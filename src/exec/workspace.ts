@@ -13,6 +13,8 @@ import { expandStages } from '../pipeline/expand.js';
 import { loadPipeline, type LoadedPipeline, type Overrides } from '../pipeline/load.js';
 import type { Stage } from '../pipeline/stage.js';
 import { StageIndex } from '../state/stage-index.js';
+import { setYamlParseCache } from '../pipeline/yaml-source.js';
+import { findProjectRoot } from './project-root.js';
 
 export interface CacheHandles {
   layout: CacheLayout;
@@ -32,12 +34,7 @@ export interface Workspace extends CacheHandles {
   index: StageIndex;
 }
 
-export function findProjectRoot(start: string): string {
-  for (let dir = resolve(start); ; dir = dirname(dir)) {
-    if (existsSync(join(dir, '.git')) || existsSync(join(dir, '.dag'))) return dir;
-    if (dirname(dir) === dir) return resolve(start);
-  }
-}
+export { findProjectRoot };
 
 export function openCache(cacheDir: string): CacheHandles {
   const layout = new CacheLayout(cacheDir);
@@ -46,11 +43,12 @@ export function openCache(cacheDir: string): CacheHandles {
 }
 
 export async function openWorkspace(file: string, opts: { cache?: string; overrides?: Overrides } = {}): Promise<Workspace> {
+  const projectRoot = findProjectRoot(dirname(resolve(file)));
+  const cache = openCache(defaultCacheDir(projectRoot, opts.cache));
+  setYamlParseCache(cache.layout.parsed);
   const pipeline = loadPipeline(file, opts.overrides);
   const stages = expandStages(pipeline);
   const graph = await buildGraph(stages);
-  const projectRoot = findProjectRoot(pipeline.dir);
-  const cache = openCache(defaultCacheDir(projectRoot, opts.cache));
   const pipelineId = relative(projectRoot, pipeline.source.absPath).split('\\').join('/');
   return { ...cache, pipeline, stages, graph, projectRoot, pipelineId, index: new StageIndex(cache.layout.root, pipelineId) };
 }

@@ -3,7 +3,6 @@
  * provides it, checks the wiring against node port declarations, and rejects cycles with the
  * position of an edge on the cycle.
  */
-import graphlib from 'graphlib';
 import type { NodeDefinition } from '../exec/node-contract.js';
 import { loadNode } from '../exec/node-registry.js';
 import type { InputRef, Stage } from '../pipeline/stage.js';
@@ -87,13 +86,21 @@ export async function buildGraph(stages: Stage[]): Promise<StageGraph> {
     }
   }
 
-  const g = new graphlib.Graph({ directed: true });
-  for (const id of byId.keys()) g.setNode(id);
+  // Edges as adjacency sets: graphlib (with lodash) is loaded only to name a cycle, since at every
+  // start it would cost more than the rest of `status` on a small pipeline.
+  const preds = new Map<string, Set<string>>();
+  const succs = new Map<string, Set<string>>();
+  for (const id of byId.keys()) {
+    preds.set(id, new Set());
+    succs.set(id, new Set());
+  }
   const edgeWhere = new Map<string, { stage: Stage; path: YamlPath }>();
   const link = (from: string, to: GraphStage, path: YamlPath) => {
     if (from === to.stage.id) throw at(to.stage, path, `stage "${from}" consumes its own output`);
-    if (!g.hasEdge(from, to.stage.id)) {
-      g.setEdge(from, to.stage.id);
+    const out = succs.get(from)!;
+    if (!out.has(to.stage.id)) {
+      out.add(to.stage.id);
+      preds.get(to.stage.id)!.add(from);
       edgeWhere.set(`${from}->${to.stage.id}`, { stage: to.stage, path });
     }
   };
@@ -126,42 +133,50 @@ export async function buildGraph(stages: Stage[]): Promise<StageGraph> {
     });
   }
 
-  if (!graphlib.alg.isAcyclic(g)) {
-    const cycle = graphlib.alg.findCycles(g)[0]!;
-    // findCycles lists a cycle's nodes in reverse edge order; walk it forwards for the message.
-    const ordered = [...cycle].reverse();
-    const from = ordered[0]!;
-    const to = ordered[1 % ordered.length]!;
-    const where = edgeWhere.get(`${from}->${to}`) ?? edgeWhere.get(`${to}->${from}`)!;
-    throw at(where.stage, where.path, `cycle: ${[...ordered, ordered[0]].join(' → ')}`);
-  }
   const fileOrder = new Map(stages.map((s, i) => [s.id, i]));
-  const order = stableTopsort(g, fileOrder);
+  const order = stableTopsort(preds, succs, fileOrder);
+  if (order.length < byId.size) await reportCycle(succs, edgeWhere);
+  const byFileOrder = (a: string, b: string) => fileOrder.get(a)! - fileOrder.get(b)!;
   for (const id of order) {
     const gs = byId.get(id)!;
-    gs.upstream = (g.predecessors(id) ?? []).sort((a, b) => fileOrder.get(a)! - fileOrder.get(b)!);
-    gs.downstream = (g.successors(id) ?? []).sort((a, b) => fileOrder.get(a)! - fileOrder.get(b)!);
+    gs.upstream = [...preds.get(id)!].sort(byFileOrder);
+    gs.downstream = [...succs.get(id)!].sort(byFileOrder);
   }
   return { stages: byId, order };
 }
 
+async function reportCycle(succs: Map<string, Set<string>>, edgeWhere: Map<string, { stage: Stage; path: YamlPath }>): Promise<never> {
+  const { default: graphlib } = await import('graphlib');
+  const g = new graphlib.Graph({ directed: true });
+  for (const [from, tos] of succs) for (const to of tos) g.setEdge(from, to);
+  const cycle = graphlib.alg.findCycles(g)[0]!;
+  // findCycles lists a cycle's nodes in reverse edge order; walk it forwards for the message.
+  const ordered = [...cycle].reverse();
+  const from = ordered[0]!;
+  const to = ordered[1 % ordered.length]!;
+  const where = edgeWhere.get(`${from}->${to}`) ?? edgeWhere.get(`${to}->${from}`)!;
+  throw at(where.stage, where.path, `cycle: ${[...ordered, ordered[0]].join(' → ')}`);
+}
+
 /** Kahn's algorithm taking ready stages in file order, so `graph` and runs list stages predictably. */
-function stableTopsort(g: graphlib.Graph, fileOrder: Map<string, number>): string[] {
-  const indegree = new Map(g.nodes().map((n) => [n, (g.predecessors(n) ?? []).length]));
-  const ready = g.nodes().filter((n) => indegree.get(n) === 0).sort((a, b) => fileOrder.get(a)! - fileOrder.get(b)!);
+function stableTopsort(preds: Map<string, Set<string>>, succs: Map<string, Set<string>>, fileOrder: Map<string, number>): string[] {
+  const indegree = new Map([...preds].map(([n, p]) => [n, p.size]));
+  const byFileOrder = (a: string, b: string) => fileOrder.get(a)! - fileOrder.get(b)!;
+  // A min-heap would be asymptotically better; ready sets are small and mostly arrive in order.
+  const ready = [...indegree].filter(([, d]) => d === 0).map(([n]) => n).sort(byFileOrder);
   const order: string[] = [];
-  while (ready.length) {
-    const n = ready.shift()!;
+  for (let i = 0; i < ready.length; i++) {
+    const n = ready[i]!;
     order.push(n);
     const released: string[] = [];
-    for (const s of g.successors(n) ?? []) {
+    for (const s of succs.get(n)!) {
       const d = indegree.get(s)! - 1;
       indegree.set(s, d);
       if (d === 0) released.push(s);
     }
     if (released.length) {
-      ready.push(...released);
-      ready.sort((a, b) => fileOrder.get(a)! - fileOrder.get(b)!);
+      const rest = ready.splice(i + 1).concat(released).sort(byFileOrder);
+      ready.push(...rest);
     }
   }
   return order;

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
 import type { MetricValue } from '../exec/node-contract.js';
+import { processAlive } from '../util/process-alive.js';
 
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'killed';
 export type StageOutcome = 'ran' | 'cached' | 'failed' | 'skipped';
@@ -43,14 +44,6 @@ interface HistoryData {
   runs: RunRecord[];
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export function newRunId(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -84,7 +77,7 @@ export class RunHistory {
     const runs = await this.load();
     let n = 0;
     for (const r of runs) {
-      if (r.status === 'running' && r.host === hostname() && !pidAlive(r.pid)) {
+      if (r.status === 'running' && r.host === hostname() && !processAlive(r.pid)) {
         r.status = 'killed';
         n++;
       }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../cache/atomic.js';
 import { sha256 } from '../cache/hash.js';
 import type { StageKey } from '../exec/stage-key.js';
+import { witness } from '../exec/read-witness.js';
 
 export class StageIndex {
   private readonly file: string;
@@ -17,6 +18,7 @@ export class StageIndex {
 
   constructor(cacheRoot: string, pipelineId: string) {
     this.file = join(cacheRoot, 'pipelines', `${sha256(pipelineId).slice(0, 32)}.json`);
+    witness(this.file);
     try {
       this.entries = (JSON.parse(readFileSync(this.file, 'utf8')) as { stages: Record<string, StageKey> }).stages ?? {};
     } catch {

@@ -1,6 +1,7 @@
 /** "did you mean" suggestions for near-miss names (fields, stages, nodes, params). */
 
-function editDistance(a: string, b: string): number {
+/** Levenshtein distance (insertions, deletions, substitutions). */
+export function editDistance(a: string, b: string): number {
   const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     let diag = prev[0]!;

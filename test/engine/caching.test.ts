@@ -229,7 +229,7 @@ test('dag gc keeps what the last runs reach and frees the rest', () => {
   assert.equal(dag(dir, ['run', 'p.yaml', '--set', 'scale=3']).code, 0);
   const gc = dag(dir, ['gc', '--keep-last', '1']);
   assert.equal(gc.code, 0, gc.stderr);
-  assert.match(gc.stdout, /removed 1 cache entries and 1 blobs, \d+ B freed/);
+  assert.match(gc.stdout, /removed 1 cache entries and 1 blobs, [\d.]+ (B|KiB) freed/);
   assert.equal(dag(dir, ['run', 'p.yaml', '--set', 'scale=3']).code, 0);
   assert.deepEqual(lastRunOutcomes(dir), { count: 'cached', double: 'cached', other: 'cached' });
   assert.equal(dag(dir, ['verify']).code, 0);

@@ -8,9 +8,12 @@ import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.js';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-backprop-filter.js';
 import { depthwiseConv2dNativeBackpropInputConfig } from './depthwise-backprop-input.js';
+import { arithmeticKernels } from './arithmetic.js';
+import { batchNormKernels } from './batch-norm.js';
 import { copyKernels } from './copies.js';
 import { maskKernels } from './masks.js';
 import { reduceKernels } from './reduce.js';
+import { registerWasmGradients } from './gradients.js';
 import { rememberOriginal } from './wasm-backend.js';
 
 /** Every kernel supplied, in registration order. */
@@ -22,12 +25,15 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   ...copyKernels,
   ...reduceKernels,
   ...maskKernels,
+  ...arithmeticKernels,
+  ...batchNormKernels,
 ];
 
-/** Kernels the backend uses internally that the replacements call: captured before any override. */
-const CALLED_ORIGINALS = ['Conv2D', 'DepthwiseConv2dNative', 'BatchMatMul', 'Transpose'];
+/** Backend kernels the replacements call: captured before anything could override them. */
+const CALLED_ORIGINALS = ['Conv2D'];
 
 export function registerWasmTrainingKernels(): string[] {
+  registerWasmGradients();
   for (const name of CALLED_ORIGINALS) rememberOriginal(name);
   const installed: string[] = [];
   for (const config of WASM_TRAINING_KERNELS) {

@@ -74,17 +74,6 @@ export function sizeOf(shape: readonly number[]): number {
   return n;
 }
 
-/** Same data, another shape: no copy and no new reference, so never release both. */
 export function reshaped(info: TensorInfo, shape: number[]): TensorInfo {
   return { dataId: info.dataId, shape, dtype: info.dtype };
-}
-
-export function transpose(backend: WasmBackend, x: TensorInfo, perm: number[]): TensorInfo {
-  return runWasmKernel(backend, 'Transpose', { x }, { perm });
-}
-
-export function zeros(backend: WasmBackend, shape: number[]): TensorInfo {
-  const out = backend.makeOutput(shape, 'float32');
-  f32(backend, out).fill(0);
-  return out;
 }
