@@ -8,7 +8,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { hostname, platform } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ActionResult } from '../cache/action-cache.js';
-import type { BlobStore, StoredArtifact } from '../cache/blob-store.js';
+import { CorruptBlobError, type BlobStore, type StoredArtifact } from '../cache/blob-store.js';
 import type { GraphStage } from '../graph/build.js';
 import type { CmdStage, NodeStage } from '../pipeline/stage.js';
 import { DagUserError } from '../util/user-error.js';
@@ -69,12 +69,20 @@ export interface StageHost {
   isCmdStage(stageId: string): boolean;
 }
 
+class UnusableInputError extends Error {}
+
 export class LocalStageRunner implements StageRunner {
   constructor(private readonly host: StageHost) {}
 
   async run(req: StageRunRequest): Promise<StageRunOutcome> {
     const { stage } = req.gs;
-    const materialized = await this.materializeInputs(req.inputs);
+    let materialized: Record<string, InputArtifact[]>;
+    try {
+      materialized = await this.materializeInputs(req.inputs);
+    } catch (err) {
+      if (!(err instanceof UnusableInputError)) throw err;
+      return { error: err.message, user: false };
+    }
     if (stage.kind === 'cmd') {
       const r = await this.runCmdStage(stage, req.gs, materialized, req);
       return 'error' in r ? { error: r.error, user: false } : { outputs: r.outputs, provenance: {} };
@@ -91,7 +99,15 @@ export class LocalStageRunner implements StageRunner {
         let path: string;
         if (src.kind === 'file') path = join(this.host.dir, src.path);
         else if (this.host.isCmdStage(src.stageId)) path = join(this.host.dir, src.output);
-        else path = await this.host.blobs.checkout(a);
+        else {
+          try {
+            path = await this.host.blobs.checkout(a);
+          } catch (err) {
+            // Fetched lazily from a remote, an upstream output can turn out corrupt only now.
+            if (!(err instanceof CorruptBlobError)) throw err;
+            throw new UnusableInputError(`input ${name} (${a.label}) is unusable: ${err.message}; recompute it with --force ${src.stageId}`);
+          }
+        }
         out[name].push({ path, digest: a.digest, producer: src.kind === 'file' ? `file:${src.path}` : src.stageId, output: src.kind === 'file' ? src.path : src.output });
       }
     }

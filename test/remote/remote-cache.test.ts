@@ -115,6 +115,29 @@ test('a tampered blob on the remote is rejected, its stage recomputed and the re
   assert.equal(createHash('sha256').update(readFileSync(blob)).digest('hex'), nDigest, 'the recomputed blob replaced the bad copy');
 });
 
+test('an upstream output fetched lazily and found corrupt fails its reader clearly; --force on its producer repairs the remote', () => {
+  const url = remoteUrl();
+  const a = makeProject(files);
+  ok(dag(a, ['run', 'p.yaml', '--remote', url]), 'run in A');
+  const partTree = actionEntry(a, keys(a)['part@1']!).outputs.total!.digest;
+  const tree = JSON.parse(readFileSync(join(a, 'cache', 'blobs', partTree.slice(0, 2), partTree.slice(2)), 'utf8'));
+  const valueDigest: string = tree.entries.find((e: { name: string }) => e.name === 'value.txt').digest;
+  const blob = join(nginx.root, `t${prefix}`, 'cas', valueDigest);
+  writeFileSync(blob, '99\n');
+
+  // B's total differs, so it runs and reads part@1's output, which only now is fetched.
+  const b = makeProject({ ...files, 'p.yaml': pipeline.replace('    inputs: {values: part.*.total}', '    params: {offset: 100}\n    inputs: {values: part.*.total}') });
+  const failed = dag(b, ['run', 'p.yaml', '--remote', url, '--plain']);
+  assert.equal(failed.code, 1, failed.stdout + failed.stderr);
+  assert.match(failed.stdout, /input values \(part@1\.total\) is unusable: cache blob [0-9a-f]{12} is corrupt on the remote .*; recompute it with --force part@1/);
+  assert.doesNotMatch(failed.stdout + failed.stderr, /    at /, 'no stack trace');
+
+  ok(dag(b, ['run', 'p.yaml', '--remote', url, '--force', 'part@1']), 'forced rerun in B');
+  assert.equal(lastRunOutcomes(b).total, 'ran');
+  assert.equal(read(b, 'report.txt'), '103\n5\n', '100 + 1 + 2');
+  assert.equal(createHash('sha256').update(readFileSync(blob)).digest('hex'), valueDigest, 'the remote copy was repaired');
+});
+
 test('action entries are write-once: a later push never replaces one', () => {
   const url = remoteUrl();
   const stamp = 'stages:\n  s:\n    cmd: date +%s%N > t.txt\n    outs: [t.txt]\n';

@@ -5,9 +5,11 @@
  * write-once, optionally signed, entry — an entry's presence means its blobs are there).
  */
 import { createHash } from 'node:crypto';
-import { createWriteStream, rmSync } from 'node:fs';
+import { createWriteStream, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { ActionResult } from '../action-cache.js';
+import { writeFileAtomic } from '../atomic.js';
 import { CorruptBlobError, type OutputType } from '../blob-store.js';
 import type { ArtifactDigest } from '../hash.js';
 import type { CacheHandles } from '../../exec/workspace.js';
@@ -49,8 +51,11 @@ export interface PushCounts {
 const PARALLEL_TRANSFERS = 8;
 
 export class RemoteCache {
-  /** Digests whose remote copy failed verification: re-uploaded even though the remote "has" them. */
-  private readonly corrupt = new Set<ArtifactDigest>();
+  /**
+   * Digests whose remote copy failed verification: re-uploaded even though the remote "has" them.
+   * Kept in the local cache, so a later run that recomputes the blob still repairs the remote.
+   */
+  private readonly corrupt: Set<ArtifactDigest>;
   /** Digests known to be on the remote already (this process uploaded or saw them). */
   private readonly present = new Set<ArtifactDigest>();
   /** What this process fetched, for `pull`'s report. */
@@ -61,7 +66,17 @@ export class RemoteCache {
     private readonly local: CacheHandles,
     private readonly signer?: SigningKey,
     private readonly trusted?: Map<string, KeyObject>,
-  ) {}
+  ) {
+    this.corrupt = new Set(readJsonList(this.corruptFile));
+  }
+
+  private get corruptFile(): string {
+    return join(this.local.layout.root, 'remote-corrupt.json');
+  }
+
+  private saveCorrupt(): void {
+    writeFileAtomic(this.corruptFile, JSON.stringify([...this.corrupt]));
+  }
 
   static open(flags: RemoteFlags & { remote: string }, local: CacheHandles): RemoteCache {
     return new RemoteCache(
@@ -118,6 +133,7 @@ export class RemoteCache {
     if (actual !== digest) {
       rmSync(dest, { force: true });
       this.corrupt.add(digest);
+      this.saveCorrupt();
       this.present.delete(digest);
       throw new CorruptBlobError(digest, `corrupt on the remote ${this.url} (content hashes to ${actual.slice(0, 12)})`);
     }
@@ -166,7 +182,7 @@ export class RemoteCache {
         await this.local.blobs.verifyBlob(d);
         const { size } = await this.local.stats.fileDigest(this.local.layout.blobPath(d));
         await this.store.putBlob(d, this.local.layout.blobPath(d), size);
-        this.corrupt.delete(d);
+        if (this.corrupt.delete(d)) this.saveCorrupt();
         this.present.add(d);
         counts.blobsUploaded++;
         counts.bytesUploaded += size;
@@ -189,3 +205,12 @@ function checkResultShape(result: ActionResult, key: string): string | undefined
 }
 
 export { RemoteUnavailableError };
+
+function readJsonList(file: string): string[] {
+  try {
+    const list = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    return Array.isArray(list) ? list.filter((d): d is string => typeof d === 'string') : [];
+  } catch {
+    return [];
+  }
+}
