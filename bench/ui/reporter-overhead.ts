@@ -89,7 +89,7 @@ interface Measurement {
 
 async function simulateRun(batches: RunEvent[][], args: Args, mode: ReporterMode | 'none'): Promise<Measurement> {
   const out = new FakeTty(120, 40, false);
-  const reporter: RunReporter = mode === 'none' ? { onEvent: () => {} } : createReporter({ mode, out: out.asWriteStream(), stdin: silentStdin() });
+  const reporter: RunReporter = mode === 'none' ? { onEvent: () => {} } : await createReporter({ mode, out: out.asWriteStream(), stdin: silentStdin() });
   const start = performance.now();
   const cpu0 = process.cpuUsage();
   const t0 = Date.now();
@@ -115,7 +115,7 @@ async function simulateRun(batches: RunEvent[][], args: Args, mode: ReporterMode
 /** Cost of folding and printing events with no run around them: the synchronous burst case. */
 async function burstMicrosPerEvent(batches: RunEvent[][], mode: ReporterMode): Promise<number> {
   const out = new FakeTty(120, 40, false);
-  const reporter = createReporter({ mode, out: out.asWriteStream(), stdin: silentStdin() });
+  const reporter = await createReporter({ mode, out: out.asWriteStream(), stdin: silentStdin() });
   const flat = batches.flat();
   const start = performance.now();
   for (const e of flat) reporter.onEvent(e);

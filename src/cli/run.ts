@@ -41,8 +41,9 @@ export async function runCommand(file: string, flags: RunFlags, argv: string[]):
   const force: ForceSpec = flags.force === true ? true : Array.isArray(flags.force) ? new Set(flags.force) : false;
   const runner = distributed ? await openDistributedRunner(flags, remote, ws, force) : undefined;
   let executor: Executor | undefined;
-  const reporter = createReporter({
-    mode: chooseMode({ json: flags.json, plain: flags.plain, isTTY: Boolean(process.stdout.isTTY), ci: Boolean(process.env.CI) }),
+  const mode = chooseMode({ json: flags.json, plain: flags.plain, isTTY: Boolean(process.stdout.isTTY), ci: Boolean(process.env.CI) });
+  const reporter = await createReporter({
+    mode,
     out: process.stdout,
     onStopRequest: (f) => executor?.cancel(f),
     verbose: flags.verbose,
@@ -64,18 +65,20 @@ export async function runCommand(file: string, flags: RunFlags, argv: string[]):
   let interrupts = 0;
   const onSignal = () => {
     interrupts++;
-    if (interrupts === 1) process.stderr.write('\nstopping: no new stages; running stages get 10 s to exit (Ctrl-C again to kill them)\n');
+    // The live view shows the stop itself; a line on stderr would be drawn over it.
+    if (interrupts === 1 && mode !== 'ink') process.stderr.write('\nstopping: no new stages; running stages get 10 s to exit (Ctrl-C again to kill them)\n');
     executor!.cancel(interrupts > 1);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
     const summary = await executor.run();
-    await reporter.close?.();
     if (summary.status === 'succeeded') return 0;
     if (summary.status === 'cancelled') return 130;
     return summary.failures.every((f) => f.user) ? 2 : 1;
   } finally {
+    // Also when the run throws: the Ink view must unmount and give the terminal back.
+    await reporter.close();
     await runner?.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -16,6 +16,10 @@ export interface StagePlanEntry {
   needs: string[];
   state: 'cached' | 'will-run' | 'blocked';
   reasons: StageReason[];
+  /** The stage key, when it is known before the run (its inputs are all cached). */
+  key?: string;
+  /** How long the stage took the last time it ran (from its cached result), for ETAs. */
+  expectedMs?: number;
 }
 
 export type RunEvent =
@@ -27,7 +31,8 @@ export type RunEvent =
   | { type: 'stage-log'; runId: string; stageId: string; time: number; stream: 'stdout' | 'stderr' | 'node'; line: string }
   | { type: 'stage-metrics'; runId: string; stageId: string; time: number; metrics: Record<string, MetricValue> }
   | { type: 'stage-finished'; runId: string; stageId: string; time: number; key: string; durationMs: number; metrics: Record<string, MetricValue> }
-  | { type: 'stage-failed'; runId: string; stageId: string; time: number; durationMs: number; error: string }
+  /** `cancelled`: the user stopped it (Ctrl-C), as opposed to a failure of its own. */
+  | { type: 'stage-failed'; runId: string; stageId: string; time: number; durationMs: number; error: string; cancelled?: boolean }
   /** A stage that did not run because something it needs failed or the run was cancelled. */
   | { type: 'stage-skipped'; runId: string; stageId: string; time: number; reason: string }
   | { type: 'run-cancelling'; runId: string; time: number; force: boolean }

@@ -359,7 +359,7 @@ export class Executor {
     if (!this.opts.keepGoing) this.halted = true;
     const tail = logLines.filter((l) => l.startsWith('[stderr]')).slice(-5).map((l) => l.slice(9));
     const message = tail.length && !error.includes('\n') ? `${error}\n${tail.join('\n')}` : error;
-    this.emit({ type: 'stage-failed', runId: this.runId, stageId: id, time: Date.now(), durationMs, error: message });
+    this.emit({ type: 'stage-failed', runId: this.runId, stageId: id, time: Date.now(), durationMs, error: message, ...(this.cancelled && error === 'stopped by the user' ? { cancelled: true } : {}) });
     this.addRecord({ stageId: id, outcome: 'failed', durationMs, metrics: {}, error: message });
   }
 

@@ -23,12 +23,20 @@ export function isForced(force: ForceSpec, stageId: string, name: string): boole
 
 /** Reasons a stage whose key is not in the cache will run, against the last key it had. */
 export function reasonsForMiss(ws: Workspace, stageId: string, preimage: Parameters<typeof diffPreimages>[1], labels: Record<string, string>): string[] {
+  return explainMiss(ws, stageId, preimage, labels).reasons;
+}
+
+/** The reasons, and how long the stage's previous result took (for ETAs). */
+export function explainMiss(ws: Workspace, stageId: string, preimage: Parameters<typeof diffPreimages>[1], labels: Record<string, string>): { reasons: string[]; lastDurationMs?: number } {
   const lastKey = ws.index.last(stageId);
-  if (!lastKey) return ['never run'];
+  if (!lastKey) return { reasons: ['never run'] };
   const last = ws.actions.get(lastKey);
-  if (last.status !== 'hit') return ['never run (previous result no longer in the cache)'];
+  if (last.status !== 'hit') return { reasons: ['never run (previous result no longer in the cache)'] };
   const changes = diffPreimages(last.result.preimage, preimage, { ...last.result.inputLabels, ...labels });
-  return changes.length ? changes.map((c) => c.reason) : ['previous result no longer in the cache'];
+  return {
+    reasons: changes.length ? changes.map((c) => c.reason) : ['previous result no longer in the cache'],
+    lastDurationMs: last.result.durationMs,
+  };
 }
 
 export async function planStages(ws: Workspace, selected: Set<string>, force: ForceSpec): Promise<PlannedStage[]> {
@@ -70,7 +78,9 @@ export async function planStages(ws: Workspace, selected: Set<string>, force: Fo
       continue;
     }
     if (hit.status === 'miss') {
-      entry.reasons = reasonsForMiss(ws, id, keyed.preimage, keyed.labels);
+      const miss = explainMiss(ws, id, keyed.preimage, keyed.labels);
+      entry.reasons = miss.reasons;
+      if (miss.lastDurationMs !== undefined) entry.expectedMs = miss.lastDurationMs;
       continue;
     }
     const missing = Object.entries(hit.result.outputs).find(([, o]) => !ws.blobs.has(o.digest));
@@ -80,6 +90,7 @@ export async function planStages(ws: Workspace, selected: Set<string>, force: Fo
     }
     entry.state = 'cached';
     entry.result = hit.result;
+    entry.expectedMs = hit.result.durationMs;
     if (gs.stage.kind === 'cmd') {
       const stale = await staleOuts(ws, hit.result);
       if (stale.length) entry.reasons = [`will restore ${stale.join(', ')} from the cache`];

@@ -2,7 +2,6 @@
 import type { RunReporter } from '../exec/events.js';
 // Order matters: React is loaded (by the Ink reporter) between these two.
 import './react-production-begin.js';
-import { InkReporter } from './ink-reporter.js';
 import './react-production-end.js';
 import { JsonReporter } from './json-reporter.js';
 import { PlainReporter } from './plain-reporter.js';
@@ -23,14 +22,20 @@ export interface ReporterOptions {
 /** Every reporter built here has a `close` that the engine awaits when the run ends. */
 export type ClosableReporter = RunReporter & { close(): Promise<void> | void };
 
-export function createReporter(opts: ReporterOptions): ClosableReporter {
+/**
+ * Async because the Ink view (Ink and React) is imported only when it is used: loading it costs
+ * more than everything else a plain or JSON run loads.
+ */
+export async function createReporter(opts: ReporterOptions): Promise<ClosableReporter> {
   switch (opts.mode) {
     case 'json':
       return new JsonReporter({ out: opts.out });
     case 'plain':
       return new PlainReporter({ out: opts.out, verbose: opts.verbose });
-    case 'ink':
+    case 'ink': {
+      const { InkReporter } = await import('./ink-reporter.js');
       return new InkReporter({ out: opts.out, stdin: opts.stdin, onStopRequest: opts.onStopRequest });
+    }
   }
 }
 

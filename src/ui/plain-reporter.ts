@@ -4,12 +4,11 @@
  * every batch still writes a readable log.
  */
 import type { RunEvent, RunReporter } from '../exec/events.js';
-import { formatClock, formatDuration } from './format.js';
+import { formatClock, formatDuration, percent } from './format.js';
 import { liveMetricsText, metricsText } from './metric-names.js';
 import { describeProgress, progressFraction } from './progress.js';
 import { RunState } from './run-state.js';
 import { summarizeRun, summaryLines } from './summary.js';
-import { percent } from './format.js';
 
 export interface PlainReporterOptions {
   out: { write(chunk: string): unknown };

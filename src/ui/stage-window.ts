@@ -7,7 +7,11 @@ import type { StageState } from './run-state.js';
 
 export type WindowRow = { kind: 'stage'; index: number } | { kind: 'hidden'; from: number; to: number };
 
-const PRIORITY: readonly StageState[] = ['running', 'failed', 'queued'];
+/**
+ * Queued stages are not among these: the engine queues every ready stage at once, and hundreds of
+ * queued rows would push out what just finished; the next ones in line show up as context.
+ */
+const PRIORITY: readonly StageState[] = ['running', 'failed'];
 
 /** Rows (stages and hidden-range markers, in order) that fit in `limit` lines. */
 export function stageWindow(states: readonly StageState[], selected: number, limit: number): WindowRow[] {

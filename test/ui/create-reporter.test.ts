@@ -15,7 +15,7 @@ test('the mode follows the flags, then the terminal and CI', () => {
 
 test('the Ink reporter draws into a terminal stream and leaves the summary on screen at close', async () => {
   const out = new FakeTty(100, 30);
-  const reporter = createReporter({ mode: 'ink', out: out.asWriteStream(), stdin: silentStdin() });
+  const reporter = await createReporter({ mode: 'ink', out: out.asWriteStream(), stdin: silentStdin() });
   for (const e of loadFixture('failing-stage')) reporter.onEvent(e);
   await reporter.close();
   const screen = out.text.replace(ANSI, '');
@@ -29,7 +29,7 @@ test('the Ink reporter draws into a terminal stream and leaves the summary on sc
 test('plain and json modes write to the given stream', async () => {
   for (const mode of ['plain', 'json'] as const) {
     const out = new FakeTty();
-    const reporter = createReporter({ mode, out: out.asWriteStream() });
+    const reporter = await createReporter({ mode, out: out.asWriteStream() });
     for (const e of loadFixture('cancelled')) reporter.onEvent(e);
     await reporter.close();
     const text = out.text;

@@ -8,7 +8,8 @@ import type { RunEvent, StagePlanEntry } from '../../src/exec/events.js';
 /** The repository root, from dist/test/ui/ where the compiled tests live. */
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
-export type FixtureName = 'train-with-cache' | 'failing-stage' | 'cancelled';
+/** The first three are written by make-fixtures.mjs; the engine-* ones are `dag run --json` recordings. */
+export type FixtureName = 'train-with-cache' | 'failing-stage' | 'cancelled' | 'engine-run' | 'engine-rerun';
 
 export function loadFixture(name: FixtureName): RunEvent[] {
   const text = readFileSync(join(repoRoot, 'test', 'ui', 'fixtures', `${name}.ndjson`), 'utf8');

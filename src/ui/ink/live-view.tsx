@@ -80,7 +80,7 @@ export function LiveView(props: LiveViewProps) {
   const rows = props.rows ?? stdout.rows ?? 24;
   const logLines = showLog ? Math.min(8, Math.max(2, Math.floor(rows / 4))) : 0;
   // Ink clears the whole screen when a frame is as tall as the terminal, so stay a line short.
-  const listLimit = Math.max(3, rows - 1 - HEADER_LINES - FOOTER_LINES - DETAIL_LINES - logLines - (showLog ? 0 : 0));
+  const listLimit = Math.max(3, rows - 1 - HEADER_LINES - FOOTER_LINES - DETAIL_LINES - logLines);
   const window = stageWindow(run.stages.map((s) => s.state), selected, listLimit);
   const shownStages = window.flatMap((r) => (r.kind === 'stage' ? [run.stages[r.index]!] : []));
   const idWidth = Math.min(MAX_ID_WIDTH, Math.max(8, ...shownStages.map((s) => s.id.length + 2 * Math.min(s.depth, MAX_INDENT))));

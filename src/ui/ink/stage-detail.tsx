@@ -12,7 +12,7 @@ export const DETAIL_LINES = 3;
 function facts(stage: StageView, now: number): [string, string] {
   switch (stage.state) {
     case 'running': {
-      const progress = stage.progress ? describeProgress(stage.progress) : 'started';
+      const progress = stage.progress ? describeProgress(stage.progress) : 'no progress reported';
       const eta = stageEtaMs(stage, now);
       const elapsed = stage.startedAt !== undefined ? formatDuration(now - stage.startedAt) : '—';
       const first = `${progress}  elapsed ${elapsed}  ETA ${eta === undefined ? '—' : formatDuration(eta)}  ${devicesText(stage)}${stage.pid ? `  pid ${stage.pid}` : ''}`;
