@@ -47,7 +47,15 @@ export class CorruptBlobError extends Error {
   }
 }
 
+/**
+ * Where a blob missing from this store can be fetched (a remote cache): writes the blob to `dest`
+ * and resolves true, having checked the bytes against the digest; false when it has no such blob.
+ */
+export type BlobFallback = (digest: ArtifactDigest, dest: string) => Promise<boolean>;
+
 export class BlobStore {
+  private fallback: BlobFallback | undefined;
+
   constructor(readonly layout: CacheLayout, private readonly stats: StatCache) {}
 
   has(digest: ArtifactDigest): boolean {
@@ -56,6 +64,26 @@ export class BlobStore {
     // A blob is written once and only ever removed; either changes its shard directory's mtime.
     witness(dirname(p));
     return present;
+  }
+
+  /** Blobs missing locally are fetched from here when a read needs them (lazily, one at a time). */
+  setFallback(fallback: BlobFallback | undefined): void {
+    this.fallback = fallback;
+  }
+
+  /** Fetches a missing blob through the fallback, if there is one; true when the blob is now local. */
+  async ensure(digest: ArtifactDigest): Promise<boolean> {
+    if (this.has(digest)) return true;
+    if (!this.fallback) return false;
+    mkdirSync(this.layout.tmp, { recursive: true });
+    const tmp = tempName(this.layout.tmp, 'fetch');
+    try {
+      if (!(await this.fallback(digest, tmp))) return false;
+      if (!this.has(digest)) this.install(tmp, digest);
+      return true;
+    } finally {
+      rmSync(tmp, { force: true });
+    }
   }
 
   /** Stores a file or directory; returns its digest. Unchanged files are not re-read (stat cache). */
@@ -137,7 +165,7 @@ export class BlobStore {
   /** Checks a blob's bytes against its name; the stat cache spares re-reading an untouched blob. */
   async verifyBlob(digest: ArtifactDigest): Promise<void> {
     const p = this.layout.blobPath(digest);
-    if (!existsSync(p)) throw new CorruptBlobError(digest, 'missing');
+    if (!(await this.ensure(digest))) throw new CorruptBlobError(digest, 'missing');
     const { digest: actual } = await this.stats.fileDigest(p);
     if (actual !== digest) throw new CorruptBlobError(digest, `corrupt (content hashes to ${actual.slice(0, 12)})`);
   }
@@ -197,13 +225,14 @@ export class BlobStore {
   }
 
   private async restoreInto(artifact: { type: OutputType; digest: ArtifactDigest; exec?: true }, dest: string, link: boolean): Promise<void> {
+    const present = await this.ensure(artifact.digest);
+    if (!present) throw new CorruptBlobError(artifact.digest, 'missing');
     if (artifact.type === 'tree') {
       mkdirSync(dest, { recursive: true });
       for (const e of this.readTree(artifact.digest).entries) await this.restoreInto(e, join(dest, e.name), link);
       return;
     }
     const src = this.layout.blobPath(artifact.digest);
-    if (!existsSync(src)) throw new CorruptBlobError(artifact.digest, 'missing');
     if (link) {
       await this.verifyBlob(artifact.digest);
       linkSync(src, dest);

@@ -13,6 +13,14 @@ export interface PipelineFlags {
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+/** A shared cache (issue 8): `--remote`, and the ed25519 keys that sign and check its entries. */
+function remoteOptions(cmd: Command): Command {
+  return cmd
+    .option('--remote <url>', 'shared cache: file:///dir or http(s)://host[/prefix] (default: DAG_REMOTE)')
+    .option('--sign-key <file>', 'ed25519 private key (PEM) that signs the entries pushed (default: DAG_SIGN_KEY)')
+    .option('--trusted-keys <file>', 'public keys (PEM) whose signed entries are accepted; others are refused (default: DAG_TRUSTED_KEYS)');
+}
+
 function pipelineOptions(cmd: Command): Command {
   return cmd
     .option('--set <path=value>', 'override a param (value typed by YAML); repeatable', collect)
@@ -29,7 +37,7 @@ export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
   const set = (p: Promise<number>) => p.then((c) => void (exitCode = c));
 
-  pipelineOptions(program.command('run').argument('<pipeline>', 'pipeline file'))
+  remoteOptions(pipelineOptions(program.command('run').argument('<pipeline>', 'pipeline file')))
     .description('run the stages that are not cached')
     .option('--force [stages...]', 'rerun these stages (all when none named) even if cached')
     .option('--target <stages...>', 'run only these stages (ids or names) and what they need')
@@ -42,6 +50,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'NDJSON events on stdout')
     .option('--plain', 'plain log lines even on a terminal')
     .option('-v, --verbose', 'plain mode: print stage output lines too')
+    .addOption(new Option('--executor <kind>', 'where stages run: here, or on `dag worker`s through BullMQ').choices(['local', 'bullmq']).default('local'))
+    .option('--redis <url>', 'with --executor bullmq: the Redis of the workers (default: DAG_REDIS)')
     .action((file, opts) => set(import('./run.js').then((m) => m.runCommand(file, opts, argv))));
 
   pipelineOptions(program.command('status').argument('<pipeline>', 'pipeline file'))
@@ -93,6 +103,30 @@ export async function main(argv: string[]): Promise<number> {
   pipelineOptions(program.command('get').argument('<pipeline>').argument('<stage-output>', 'stage or stage.output').argument('<dest>', 'destination path'))
     .description('copy a cached stage output out of the store')
     .action((file, ref, dest, opts) => set(import('./get.js').then((m) => m.getCommand(file, ref, dest, opts))));
+
+  remoteOptions(pipelineOptions(program.command('push').argument('[pipeline]', 'pipeline whose current results are pushed')))
+    .description('upload cached results (of a pipeline, or --all) to a remote cache')
+    .option('--all', 'every entry of the local cache')
+    .action((file, opts) => set(import('./push.js').then((m) => m.pushCommand(file, opts))));
+
+  remoteOptions(pipelineOptions(program.command('pull').argument('<pipeline>', 'pipeline whose results are fetched')))
+    .description('download a pipeline\'s results from a remote cache into the local one')
+    .option('--target <stages...>', 'only these stages and what they need')
+    .action((file, opts) => set(import('./pull.js').then((m) => m.pullCommand(file, opts))));
+
+  remoteOptions(program.command('worker'))
+    .description('run stages queued by `dag run --executor bullmq` (inputs and outputs go through --remote)')
+    .option('--redis <url>', 'the Redis the coordinator queues on (default: DAG_REDIS)')
+    .option('--cpus <n>', 'CPU slots (default: all cores)', parseIntArg)
+    .option('--gpus <ids>', 'GPU ids to run on, e.g. 0,1 (default: CUDA_VISIBLE_DEVICES or nvidia-smi)')
+    .option('--cache <dir>', 'local cache of fetched and produced blobs (default: DAG_CACHE, else ~/.cache/dag-worker)')
+    .option('--name <name>', 'name in logs and provenance (default: host:pid)')
+    .addOption(new Option('--lock-ms <ms>', 'job lock lifetime: how soon a dead worker\'s job goes to another').argParser(parseIntArg).hideHelp())
+    .action((opts) => set(import('./worker.js').then((m) => m.workerCommand(opts))));
+
+  program.command('keygen').argument('<file>', 'private key file to write; the public key goes to FILE.pub')
+    .description('make an ed25519 key pair for signing remote cache entries')
+    .action((file) => set(import('./keygen.js').then((m) => m.keygenCommand(file))));
 
   program.command('doctor')
     .description('Node version, TensorFlow.js backends, GPUs, cache location and size')

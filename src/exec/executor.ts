@@ -4,25 +4,22 @@
  * as RunEvents; the run history and the stage index are updated as stages end.
  */
 import { mkdirSync, rmSync } from 'node:fs';
-import { hostname, platform } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { ActionResult } from '../cache/action-cache.js';
-import { CorruptBlobError, type StoredArtifact } from '../cache/blob-store.js';
+import { CorruptBlobError } from '../cache/blob-store.js';
+import { RemoteUnavailableError, type RemoteCache } from '../cache/remote/remote-cache.js';
 import { at, selectStages, type GraphStage } from '../graph/build.js';
-import type { NodeStage, CmdStage } from '../pipeline/stage.js';
 import { RunHistory, type RunRecord, type StageRecord } from '../state/history.js';
 import { DagUserError } from '../util/user-error.js';
 import type { RunEvent } from './events.js';
 import { keyStage, type ResolvedArtifact } from './keyer.js';
-import type { InputArtifact, MetricValue, ProgressUpdate } from './node-contract.js';
-import { nodeModulePath } from './node-registry.js';
+import type { MetricValue, ProgressUpdate } from './node-contract.js';
 import { isForced, planStages, reasonsForMiss, staleOuts, type ForceSpec } from './plan.js';
 import { ResourcePool, type Grant } from './resource-pool.js';
-import { runCommand } from './run-command.js';
 import { RunLock } from './run-lock.js';
-import { runNodeProcess } from './run-node-process.js';
 import { Scheduler } from './scheduler.js';
 import type { StageKey } from './stage-key.js';
+import { LocalStageRunner, recordResult, type RunningStage, type StageRunner } from './stage-runner.js';
 import type { Workspace } from './workspace.js';
 import { stagePriorities } from './priorities.js';
 
@@ -39,6 +36,10 @@ export interface RunOptions {
   /** How long stopped stages get to exit before they are killed. */
   graceMs: number;
   onLockWait?: (holder: string) => void;
+  /** A shared cache: consulted when a key misses locally, and sent every result this run computes. */
+  remote?: RemoteCache | undefined;
+  /** Where stages that must run are executed (default: here, in worker processes of this machine). */
+  runner?: StageRunner | undefined;
 }
 
 export interface RunSummary {
@@ -50,11 +51,6 @@ export interface RunSummary {
 
 type StageState = 'pending' | 'cached' | 'done' | 'failed' | 'skipped';
 
-interface RunningStage {
-  stop(): void;
-  kill(): void;
-  pgid?: number | undefined;
-}
 
 const LOG_LIMIT_LINES = 5000;
 const PROGRESS_INTERVAL_MS = 100;
@@ -74,9 +70,16 @@ export class Executor {
   private scheduler!: Scheduler;
   private killTimer: NodeJS.Timeout | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
+  private readonly pushes: Promise<void>[] = [];
+
+  private readonly runner: StageRunner;
 
   constructor(private readonly ws: Workspace, private readonly opts: RunOptions, emit: (e: RunEvent) => void) {
     this.emitRaw = emit;
+    this.runner = opts.runner ?? new LocalStageRunner({
+      dir: ws.pipeline.dir, blobs: ws.blobs, tmp: ws.layout.tmp,
+      isCmdStage: (stageId) => ws.graph.stages.get(stageId)!.stage.kind === 'cmd',
+    });
   }
 
   private emit(e: RunEvent): void {
@@ -130,6 +133,7 @@ export class Executor {
       this.emit({ type: 'run-started', runId: this.runId, pipeline: ws.pipeline.source.displayPath, time: started, stages: plan, jobs: opts.jobs, cpus: opts.cpus, gpus: opts.gpus });
       this.scheduler = new Scheduler(new ResourcePool(opts.cpus, opts.gpus), opts.jobs);
       await this.execute(selected);
+      await Promise.all(this.pushes);
     } finally {
       clearTimeout(this.killTimer);
       clearTimeout(this.flushTimer);
@@ -212,7 +216,15 @@ export class Executor {
   /** true: served from the cache. A string list: why the entry could not be used. undefined: a miss. */
   private async tryCache(gs: GraphStage, key: StageKey): Promise<true | string[] | undefined> {
     const id = gs.stage.id;
-    const hit = this.ws.actions.get(key);
+    let hit = this.ws.actions.get(key);
+    if (hit.status === 'miss' && this.opts.remote) {
+      const remote = await this.lookupRemote(id, key);
+      if (Array.isArray(remote)) return remote;
+      if (remote) {
+        this.ws.actions.put(remote);
+        hit = { status: 'hit', result: remote };
+      }
+    }
     if (hit.status === 'miss') return undefined;
     if (hit.status === 'corrupt') {
       this.log(id, 'node', `cache entry ${key.slice(0, 12)} is corrupt (${hit.reason}); recomputing`);
@@ -221,7 +233,11 @@ export class Executor {
     }
     const result = hit.result;
     try {
-      for (const out of Object.values(result.outputs)) await this.ws.blobs.verify(out);
+      for (const out of Object.values(result.outputs)) {
+        // With a remote, a blob not here yet is fetched (and checked) only when something reads it.
+        if (this.opts.remote && !this.ws.blobs.has(out.digest)) continue;
+        await this.ws.blobs.verify(out);
+      }
       if (gs.stage.kind === 'cmd') {
         for (const out of await staleOuts(this.ws, result)) {
           await this.ws.blobs.restore(result.outputs[out]!, join(this.ws.pipeline.dir, out));
@@ -240,6 +256,35 @@ export class Executor {
     this.emit({ type: 'stage-cached', runId: this.runId, stageId: id, time: Date.now(), key, savedMs: result.durationMs, metrics: result.metrics });
     this.addRecord({ stageId: id, key, outcome: 'cached', durationMs: 0, savedMs: result.durationMs, metrics: result.metrics, outputs: result.outputs });
     return true;
+  }
+
+  /** A remote result for the key; reasons when the remote's entry was refused; undefined for a miss. */
+  private async lookupRemote(id: string, key: StageKey): Promise<ActionResult | string[] | undefined> {
+    const remote = this.opts.remote!;
+    try {
+      const found = await remote.lookup(key);
+      if (found.status === 'miss') return undefined;
+      if (found.status === 'rejected') {
+        this.log(id, 'node', `${found.reason}; recomputing ${id}`);
+        return [found.reason];
+      }
+      this.log(id, 'node', `cache hit on the remote ${remote.url}${found.signedBy ? ` (signed by ${found.signedBy})` : ''}`);
+      return found.result;
+    } catch (err) {
+      if (!(err instanceof RemoteUnavailableError)) throw err;
+      this.log(id, 'node', `${err.message}; treating it as a miss`);
+      return undefined;
+    }
+  }
+
+  /** Sends a fresh result to the remote in the background; the run waits for it before it ends. */
+  private pushToRemote(id: string, result: ActionResult): void {
+    const remote = this.opts.remote;
+    if (!remote) return;
+    this.pushes.push(remote.pushResult(result).then(
+      (r) => this.log(id, 'node', `pushed to ${remote.url}: ${r.blobsUploaded} blobs uploaded (${r.bytesUploaded} bytes), entry ${r.entry === 'written' ? 'written' : 'already there'}`),
+      (err: unknown) => this.log(id, 'stderr', `push to ${remote.url} failed: ${(err as Error).message}`),
+    ));
   }
 
   private async runStage(gs: GraphStage, key: StageKey, preimage: ActionResult['preimage'], labels: Record<string, string>, inputs: Record<string, ResolvedArtifact[]>, reasons: string[], grant: Grant): Promise<void> {
@@ -276,108 +321,23 @@ export class Executor {
       DAG_DOWNLOAD_CACHE: process.env.DAG_DOWNLOAD_CACHE ?? this.ws.layout.downloads,
     };
     this.emit({ type: 'stage-started', runId: this.runId, stageId: id, time: t0, key, cpuSlots: grant.cpu, gpuIds: grant.gpuIds });
-    const materialized = await this.materializeInputs(inputs);
-    let outputs: Record<string, StoredArtifact>;
-    let provenance: Record<string, string> = {};
-    if (stage.kind === 'cmd') {
-      const r = await this.runCmdStage(stage, gs, materialized, env, { onLog, onProgress, onMetrics });
-      if ('error' in r) return this.fail(id, r.error, Date.now() - t0, logLines);
-      outputs = r.outputs;
-    } else {
-      const r = await this.runNodeStage(stage, materialized, resumeDir, grant, env, { onLog, onProgress, onMetrics });
-      if ('error' in r) return this.fail(id, r.error, Date.now() - t0, logLines, r.user);
-      outputs = r.outputs;
-      provenance = r.provenance;
-    }
+    const outcome = await this.runner.run({
+      gs, key, preimage, labels, inputs, grant, resumeDir, env, runId: this.runId,
+      events: { onLog, onProgress, onMetrics },
+      control: { track: (r) => this.track(id, r), untrack: () => this.untrack(id), cancelled: () => this.cancelled },
+    });
+    if ('error' in outcome) return this.fail(id, outcome.error, Date.now() - t0, logLines, outcome.user);
     const durationMs = Date.now() - t0;
-    const result: ActionResult = {
-      schema: 1, key, stageId: id, preimage, inputLabels: labels, outputs, metrics, durationMs,
-      createdAt: new Date().toISOString(),
-      provenance: { host: hostname(), platform: platform(), node: process.version, ...provenance },
-      log: this.ws.blobs.putBytes(logLines.join('\n')),
-    };
+    // A remote worker has already recorded (and pushed) the result; a local run records it here.
+    const result = outcome.result ?? recordResult(this.ws.blobs, { key, stageId: id, preimage, labels, durationMs }, outcome, metrics, logLines);
     this.ws.actions.put(result);
+    if (!outcome.result) this.pushToRemote(id, result);
     this.ws.index.set(id, key);
     rmSync(resumeDir, { recursive: true, force: true });
     this.results.set(id, result);
     this.states.set(id, 'done');
-    this.emit({ type: 'stage-finished', runId: this.runId, stageId: id, time: Date.now(), key, durationMs, metrics });
-    this.addRecord({ stageId: id, key, outcome: 'ran', durationMs, metrics, reasons, outputs });
-  }
-
-  private async materializeInputs(inputs: Record<string, ResolvedArtifact[]>): Promise<Record<string, InputArtifact[]>> {
-    const out: Record<string, InputArtifact[]> = {};
-    for (const [name, list] of Object.entries(inputs)) {
-      out[name] = [];
-      for (const a of list) {
-        const src = a.source;
-        let path: string;
-        if (src.kind === 'file') path = join(this.ws.pipeline.dir, src.path);
-        else if (this.ws.graph.stages.get(src.stageId)!.stage.kind === 'cmd') path = join(this.ws.pipeline.dir, src.output);
-        else path = await this.ws.blobs.checkout(a);
-        out[name].push({ path, digest: a.digest, producer: src.kind === 'file' ? `file:${src.path}` : src.stageId, output: src.kind === 'file' ? src.path : src.output });
-      }
-    }
-    return out;
-  }
-
-  private async runCmdStage(
-    stage: CmdStage, gs: GraphStage, inputs: Record<string, InputArtifact[]>, env: NodeJS.ProcessEnv,
-    on: { onLog: (s: 'stdout' | 'stderr' | 'node', l: string) => void; onProgress: (u: ProgressUpdate) => void; onMetrics: (m: Record<string, MetricValue>) => void },
-  ): Promise<{ outputs: Record<string, StoredArtifact> } | { error: string }> {
-    const dir = this.ws.pipeline.dir;
-    // Stale outputs must not pass for new ones if the command fails to write them.
-    for (const out of gs.outputs) {
-      rmSync(join(dir, out), { recursive: true, force: true });
-      mkdirSync(dirname(join(dir, out)), { recursive: true });
-    }
-    const cmd = substituteInputs(stage.cmd, inputs);
-    const handle = runCommand(cmd, { cwd: dir, env, events: { log: on.onLog, progress: on.onProgress, metrics: on.onMetrics } });
-    this.track(stage.id, { stop: () => handle.signal('SIGTERM'), kill: () => handle.signal('SIGKILL'), pgid: handle.pid });
-    const { code, signal } = await handle.done;
-    this.untrack(stage.id);
-    if (this.cancelled && (signal || code !== 0)) return { error: 'stopped by the user' };
-    if (signal) return { error: `command killed by ${signal}` };
-    if (code !== 0) return { error: `command exited with code ${code}` };
-    const outputs: Record<string, StoredArtifact> = {};
-    for (const out of gs.outputs) {
-      try {
-        outputs[out] = await this.ws.blobs.put(join(dir, out));
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { error: `command succeeded but did not write out "${out}"` };
-        throw err;
-      }
-    }
-    return { outputs };
-  }
-
-  private async runNodeStage(
-    stage: NodeStage, inputs: Record<string, InputArtifact[]>, resumeDir: string, grant: Grant, env: NodeJS.ProcessEnv,
-    on: { onLog: (s: 'stdout' | 'stderr' | 'node', l: string) => void; onProgress: (u: ProgressUpdate) => void; onMetrics: (m: Record<string, MetricValue>) => void },
-  ): Promise<{ outputs: Record<string, StoredArtifact>; provenance: Record<string, string> } | { error: string; user: boolean }> {
-    const outputRoot = join(this.ws.layout.tmp, `run-${this.runId}`, stage.id.replace(/[^A-Za-z0-9_.=,-]/g, '_'));
-    const handle = runNodeProcess(
-      { type: 'run', modulePath: nodeModulePath(stage.node)!, stageId: stage.id, params: stage.params, inputs, outputRoot, resumeDir, devices: { cpuSlots: grant.cpu, gpuIds: grant.gpuIds } },
-      env,
-      (e) => {
-        if (e.type === 'log') on.onLog('node', e.line);
-        else if (e.type === 'progress') on.onProgress(e.update);
-        else on.onMetrics(e.values);
-      },
-      (line) => on.onLog('stderr', line),
-    );
-    this.track(stage.id, { stop: () => handle.stop(), kill: () => handle.kill(), pgid: handle.pid });
-    const outcome = await handle.done;
-    this.untrack(stage.id);
-    if (outcome.status === 'killed') return { error: this.cancelled ? 'stopped by the user' : outcome.message, user: false };
-    if (outcome.status === 'error') {
-      if (outcome.stack) on.onLog('stderr', outcome.stack);
-      return { error: this.cancelled && /stopped|abort/i.test(outcome.message) ? 'stopped by the user' : outcome.message, user: outcome.user };
-    }
-    const outputs: Record<string, StoredArtifact> = {};
-    for (const [name, dir] of Object.entries(outcome.result.outputs)) outputs[name] = await this.ws.blobs.put(dir);
-    rmSync(outputRoot, { recursive: true, force: true });
-    return { outputs, provenance: outcome.result.provenance };
+    this.emit({ type: 'stage-finished', runId: this.runId, stageId: id, time: Date.now(), key, durationMs, metrics: result.metrics });
+    this.addRecord({ stageId: id, key, outcome: 'ran', durationMs, metrics: result.metrics, reasons, outputs: result.outputs });
   }
 
   private track(id: string, r: RunningStage): void {
@@ -423,18 +383,4 @@ export class Executor {
   }
 }
 
-/** `${inputs.x}` in a cmd: the materialised paths (one argv entry each, or space-joined and quoted in a shell string). */
-export function substituteInputs(cmd: string | string[], inputs: Record<string, InputArtifact[]>): string | string[] {
-  const paths = (name: string): string[] => {
-    const list = inputs[name];
-    if (!list) throw new DagUserError(`cmd references \${inputs.${name}}, but the stage has no input "${name}"`);
-    return list.map((a) => a.path);
-  };
-  const quote = (p: string) => `'${p.replace(/'/g, `'\\''`)}'`;
-  if (typeof cmd === 'string') return cmd.replace(/\$\{inputs\.([A-Za-z0-9_-]+)\}/g, (_, n: string) => paths(n).map(quote).join(' '));
-  return cmd.flatMap((arg) => {
-    const whole = /^\$\{inputs\.([A-Za-z0-9_-]+)\}$/.exec(arg);
-    if (whole) return paths(whole[1]!);
-    return [arg.replace(/\$\{inputs\.([A-Za-z0-9_-]+)\}/g, (_, n: string) => paths(n).join(' '))];
-  });
-}
+export { substituteInputs } from './stage-runner.js';
