@@ -8,6 +8,9 @@
  */
 import { z } from 'zod';
 
+/** Epoch metrics a schedule or early stopping may watch. */
+export const MONITORED_METRICS = ['val_loss', 'val_accuracy', 'val_balanced_accuracy', 'loss', 'accuracy'] as const;
+
 export const scheduleSpecSchema = z
   .object({
     kind: z.enum(['constant', 'cosine', 'plateau']).default('constant'),
@@ -18,8 +21,8 @@ export const scheduleSpecSchema = z
     /** plateau: epochs without improvement before reducing. */
     patience: z.int().min(0).default(2),
     cooldown: z.int().min(0).default(0),
-    /** plateau: the epoch metric watched (`val_loss`, `val_accuracy`, `loss`, `accuracy`). */
-    monitor: z.enum(['val_loss', 'val_accuracy', 'loss', 'accuracy']).default('val_loss'),
+    /** plateau: the epoch metric watched. */
+    monitor: z.enum(MONITORED_METRICS).default('val_loss'),
     /** plateau: smallest change that counts as an improvement. */
     minDelta: z.number().min(0).default(1e-4),
   })
@@ -27,7 +30,7 @@ export const scheduleSpecSchema = z
 export type ScheduleSpec = z.output<typeof scheduleSpecSchema>;
 export type ScheduleSpecInput = z.input<typeof scheduleSpecSchema>;
 
-export type MonitoredMetric = ScheduleSpec['monitor'];
+export type MonitoredMetric = (typeof MONITORED_METRICS)[number];
 
 /** Whether a larger value of the metric is better. */
 export function higherIsBetter(metric: MonitoredMetric): boolean {

@@ -1,22 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { ARCHITECTURES, buildModel } from '../../src/ml/models/index.js';
 import { loadModel, readModelMeta, saveModel } from '../../src/ml/io/index.js';
 import { trainClassifier } from '../../src/ml/train/index.js';
 import { NodeUserError } from '../../src/exec/node-contract.js';
-import { flatWeights, quadrantSet, useTestBackend } from './train-helpers.js';
+import { flatWeights, quadrantSet, tempDir, useTestBackend } from './train-helpers.js';
 
 const backend = await useTestBackend();
 
-async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'dag-io-test-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 const images = quadrantSet(8, 12, 3);
 const x = () => tf.tensor4d(Float32Array.from(images.images, (v) => v / 255), [8, 12, 12, 1]);

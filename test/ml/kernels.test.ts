@@ -117,6 +117,44 @@ describe('wasm training kernels', () => {
     });
   }
 
+  it('compute the replaced element-wise, reduction and copy kernels as cpu does', async () => {
+    const random = rng(77);
+    const x = randomValues(random, [3, 5, 7, 6]);
+    const y = randomValues(random, [3, 5, 7, 6]);
+    const channel = randomValues(random, [1, 1, 1, 6]);
+    const cases: Array<[string, () => tf.Tensor]> = [
+      ['sum over N,H,W', () => tf.sum(tf.tensor4d(x, [3, 5, 7, 6]), [0, 1, 2])],
+      ['mean over N,H keepDims', () => tf.mean(tf.tensor4d(x, [3, 5, 7, 6]), [1, 0], true)],
+      ['sum over H (original kernel)', () => tf.sum(tf.tensor4d(x, [3, 5, 7, 6]), 1)],
+      ['sum of everything (original kernel)', () => tf.sum(tf.tensor4d(x, [3, 5, 7, 6]))],
+      ['tile a channel vector', () => tf.tile(tf.tensor4d(channel, [1, 1, 1, 6]), [3, 5, 7, 1])],
+      ['tile a matrix (original kernel)', () => tf.tile(tf.tensor2d(x.subarray(0, 6), [2, 3]), [2, 3])],
+      ['clone and same-dtype cast', () => tf.cast(tf.clone(tf.tensor4d(x, [3, 5, 7, 6])), 'float32')],
+      ['cast to int32 (original kernel)', () => tf.cast(tf.tensor4d(x, [3, 5, 7, 6]).mul(10), 'int32')],
+      ['relu6 mask and select', () => {
+        const t = tf.tensor4d(x, [3, 5, 7, 6]).mul(8);
+        const inside = tf.logicalAnd(tf.greaterEqual(t, 0), tf.lessEqual(t, 6));
+        return tf.where(inside, tf.tensor4d(y, [3, 5, 7, 6]), tf.zerosLike(t));
+      }],
+      ['broadcast compare and select (original kernels)', () => {
+        const t = tf.tensor4d(x, [3, 5, 7, 6]);
+        return tf.where(tf.greaterEqual(t, tf.tensor4d(channel, [1, 1, 1, 6])), t, tf.tensor4d(y, [3, 5, 7, 6]));
+      }],
+    ];
+    for (const [label, f] of cases) {
+      const results: Record<string, { shape: number[]; values: Float32Array }> = {};
+      for (const backend of ['wasm', 'cpu']) {
+        await tf.setBackend(backend);
+        results[backend] = tf.tidy(() => {
+          const t = f();
+          return { shape: t.shape, values: Float32Array.from(t.dataSync()) };
+        });
+      }
+      assert.deepEqual(results.wasm!.shape, results.cpu!.shape, label);
+      assert.ok(relativeError(results.wasm!.values, results.cpu!.values) <= TOLERANCE, `${label}: ${relativeError(results.wasm!.values, results.cpu!.values)}`);
+    }
+  });
+
   it('free every intermediate they allocate', async () => {
     await tf.setBackend('wasm');
     const x = tf.randomNormal([3, 9, 11, 4], 0, 1, 'float32', 1) as tf.Tensor4D;

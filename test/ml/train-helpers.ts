@@ -1,4 +1,7 @@
-/** Small synthetic image sets for the training tests: class k lights up quadrant k of the image. */
+/** Shared by the ML tests: synthetic image sets (class k lights up quadrant k), weight dumps, backend, temp dirs. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../src/ml/rng.js';
 import type { TrainingSet } from '../../src/ml/train/index.js';
@@ -46,4 +49,11 @@ export async function useTestBackend(): Promise<string> {
   const { initBackend, resolveBackendChoice } = await import('../../src/ml/backend.js');
   const choice = resolveBackendChoice(undefined);
   return (await initBackend(choice === 'auto' ? 'wasm' : choice)).name;
+}
+
+/** A fresh temporary directory, removed when the test ends. */
+export async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'dag-ml-test-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  return dir;
 }

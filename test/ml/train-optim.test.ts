@@ -124,3 +124,14 @@ test('checkpoints: the latest complete one wins, torn temporaries are ignored an
   assert.deepEqual(await loadLatestCheckpoint(dir), ckpt(2));
   assert.deepEqual(await readdir(dir), ['epoch-0002']);
 });
+
+test('trainingConfigSchema fills every default and rejects unknown levers', async () => {
+  const { trainingConfigSchema } = await import('../../src/ml/train/index.js');
+  const config = trainingConfigSchema.parse({ model: { arch: 'mobilenetv2', dropout: 0.2, l2: 4e-5 }, epochs: 3, loss: { labelSmoothing: 0.1 } });
+  assert.equal(config.model.width, 1);
+  assert.equal(config.optimizer.kind, 'adam');
+  assert.equal(config.loss.labelSmoothing, 0.1);
+  assert.equal(config.schedule.kind, 'constant');
+  assert.equal(config.earlyStopping, null);
+  assert.equal(trainingConfigSchema.safeParse({ model: { arch: 'cnn' }, epochs: 3, optimiser: {} }).success, false);
+});

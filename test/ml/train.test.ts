@@ -4,14 +4,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { buildModel, type ModelSpecInput } from '../../src/ml/models/index.js';
-import { trainClassifier, TrainingAbortedError, type EpochMetrics, type TrainOptions } from '../../src/ml/train/index.js';
+import { evaluate, predictLogits, trainClassifier, TrainingAbortedError, type EpochMetrics, type TrainOptions } from '../../src/ml/train/index.js';
 import { NodeUserError } from '../../src/exec/node-contract.js';
-import { flatWeights, noisyFlip, quadrantSet, useTestBackend } from './train-helpers.js';
+import { flatWeights, noisyFlip, quadrantSet, tempDir, useTestBackend } from './train-helpers.js';
 
 await useTestBackend();
 
@@ -37,11 +38,6 @@ function stochasticRun(model: tf.LayersModel, seed: number): TrainOptions {
 
 const sansTiming = (h: EpochMetrics[]) => h.map(({ images_per_sec: _i, seconds: _s, ...rest }) => rest);
 
-async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'dag-train-test-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 test('one seed fixes the run: same seed gives identical weights, another seed different ones', async () => {
   const runs: Float32Array[] = [];
@@ -167,7 +163,7 @@ test('learns the synthetic task; reports per-batch progress and per-epoch metric
   const last = result.history.at(-1)!;
   assert.ok(last.val_accuracy! >= 0.9, `validation accuracy ${last.val_accuracy}`);
   assert.ok(last.loss < result.history[0]!.loss);
-  for (const key of ['loss', 'accuracy', 'val_loss', 'val_accuracy', 'lr', 'images_per_sec', 'seconds'] as const) {
+  for (const key of ['loss', 'accuracy', 'val_loss', 'val_accuracy', 'val_balanced_accuracy', 'lr', 'images_per_sec', 'seconds'] as const) {
     assert.ok(Number.isFinite(last[key]), key);
   }
   model.dispose();
@@ -208,5 +204,48 @@ test('bad inputs are user errors naming the problem', async () => {
   await assert.rejects(run({ train: { ...train, labels: Int32Array.from(train.labels as Int32Array, (y) => y + 1) } }), userError(/label 4 .* outside 0..3/));
   await assert.rejects(run({ earlyStopping: { monitor: 'val_accuracy' } }), userError(/no validation set/));
   await assert.rejects(run({ batchSize: 0 }), userError(/batchSize/));
+  model.dispose();
+});
+
+test('a training process killed with SIGKILL resumes from its last checkpoint to the weights of an uninterrupted run', async (t) => {
+  const child = join(import.meta.dirname, 'train-kill-child.js');
+  const dir = await tempDir(t);
+  const run = (resumeDir: string, out: string) =>
+    JSON.parse(execFileSync(process.execPath, [child, resumeDir, out], { encoding: 'utf8' }).trim().split('\n').at(-1)!) as {
+      resumedFromEpoch: number | null;
+    };
+  const uninterrupted = run(join(dir, 'a'), join(dir, 'a.bin'));
+  assert.equal(uninterrupted.resumedFromEpoch, null);
+
+  const victim = spawn(process.execPath, [child, join(dir, 'b'), join(dir, 'b.bin')], { stdio: 'ignore' });
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => victim.on('exit', (_code, signal) => resolve(signal)));
+  // Kill it as soon as the epoch-2 checkpoint exists: somewhere in epoch 3 or writing its checkpoint.
+  while (!existsSync(join(dir, 'b', 'epoch-0002')) && victim.exitCode === null) await new Promise((r) => setTimeout(r, 5));
+  victim.kill('SIGKILL');
+  assert.equal(await exited, 'SIGKILL');
+  assert.ok(!existsSync(join(dir, 'b.bin')), 'the victim finished before it was killed');
+
+  const resumed = run(join(dir, 'b'), join(dir, 'b.bin'));
+  assert.ok(resumed.resumedFromEpoch !== null && resumed.resumedFromEpoch >= 2 && resumed.resumedFromEpoch < 6, `resumed from ${resumed.resumedFromEpoch}`);
+  assert.deepEqual(readFileSync(join(dir, 'b.bin')), readFileSync(join(dir, 'a.bin')));
+});
+
+test('evaluate scores loss, accuracy and balanced accuracy; predictLogits applies a test-time transform', () => {
+  // A model whose logits are its two input pixels.
+  const model = tf.sequential({
+    layers: [tf.layers.flatten({ inputShape: [1, 2, 1] }), tf.layers.dense({ units: 2, useBias: false, kernelInitializer: 'identity' })],
+  });
+  const images = Float32Array.of(2, 0, 0, 1, 3, 1, 0, 2, 1, 0);
+  const labels = [0, 1, 0, 0, 1];
+  const scores = evaluate(model, { images, imageShape: [1, 2, 1], labels });
+  const ce = (z: number[], y: number) => Math.log(Math.exp(z[0]!) + Math.exp(z[1]!)) - z[y]!;
+  const rows = [[2, 0], [0, 1], [3, 1], [0, 2], [1, 0]];
+  const loss = rows.reduce((s, z, i) => s + ce(z, labels[i]!), 0) / 5;
+  assert.ok(Math.abs(scores.loss - loss) < 1e-6, `${scores.loss} vs ${loss}`);
+  // Predictions 0,1,0,1,0: class 0 gets 2 of 3 right, class 1 gets 1 of 2.
+  assert.equal(scores.accuracy, 3 / 5);
+  assert.equal(scores.balancedAccuracy, (2 / 3 + 1 / 2) / 2);
+  const flipped = predictLogits(model, { images, imageShape: [1, 2, 1] }, { batchSize: 2, transform: (x) => tf.reverse(x, 2) });
+  assert.deepEqual(Array.from(flipped), [0, 2, 1, 0, 1, 3, 2, 0, 0, 1]);
   model.dispose();
 });

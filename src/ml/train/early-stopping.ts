@@ -3,11 +3,11 @@
  * default) restore the weights of the best epoch.
  */
 import { z } from 'zod';
-import { isImprovement, type MonitoredMetric } from '../schedules.js';
+import { isImprovement, MONITORED_METRICS, type MonitoredMetric } from '../schedules.js';
 
 export const earlyStoppingSchema = z
   .object({
-    monitor: z.enum(['val_loss', 'val_accuracy', 'loss', 'accuracy']).default('val_loss'),
+    monitor: z.enum(MONITORED_METRICS).default('val_loss'),
     patience: z.int().min(0).default(5),
     minDelta: z.number().min(0).default(0),
     restoreBest: z.boolean().default(true),

@@ -223,9 +223,10 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
         seconds: 0,
       };
       if (validation) {
-        const v = evaluate(model, validation, opts.evalBatchSize ?? 256);
+        const v = evaluate(model, validation, { batchSize: opts.evalBatchSize });
         metrics.val_loss = v.loss;
         metrics.val_accuracy = v.accuracy;
+        metrics.val_balanced_accuracy = v.balancedAccuracy;
       }
       metrics.seconds = (performance.now() - started) / 1000;
       schedule.endEpoch(metrics);

@@ -9,6 +9,8 @@ export interface EpochMetrics {
   /** Plain cross-entropy of the validation set (no smoothing, no logit adjustment). */
   val_loss?: number;
   val_accuracy?: number;
+  /** Mean per-class accuracy on the validation set. */
+  val_balanced_accuracy?: number;
   /** Learning rate of the epoch's last step. */
   lr: number;
   /** Training throughput of the epoch (forward + backward + update), excluding validation. */

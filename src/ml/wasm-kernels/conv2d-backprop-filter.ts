@@ -1,13 +1,15 @@
 /**
  * Conv2DBackpropFilter for wasm, which has none. A 1×1 stride-1 filter gradient is the matrix
- * product xᵀ·dy; any other is the correlation of the transposed input [C_in,H,W,N] with the
+ * product xᵀ·dy (run as a 1×1 convolution: the backend's BatchMatMul is several times slower than
+ * its XNNPACK convolution); any other is the correlation of the transposed input [C_in,H,W,N] with the
  * transposed output gradient [OH,OW,N,C_out] used as a filter dilated by the stride, which
  * XNNPACK's convolution computes with N as the contracted channel axis.
  */
 import type { KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import { explicitPad, filterGradientBorders, forwardConv, type PadAttr } from './conv-geometry.js';
 import { isPlainPadding, spread } from './spread.js';
-import { release, reshaped, runWasmKernel, transpose, type WasmBackend } from './wasm-backend.js';
+import { swapAxes } from './simd/module.js';
+import { release, reshaped, runWasmKernel, type WasmBackend } from './wasm-backend.js';
 
 interface Attrs {
   strides: number | [number, number];
@@ -15,6 +17,26 @@ interface Attrs {
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
   filterShape: [number, number, number, number];
   dataFormat?: 'NHWC' | 'NCHW';
+}
+
+/**
+ * xᵀ·dy over `rows` pixels, as a 1×1 convolution whose batch is the channel axis of whichever of x
+ * and dy has fewer channels (the only operand transposed), the other serving as the filter.
+ */
+function pointwiseFilterGradient(backend: WasmBackend, x: TensorInfo, dy: TensorInfo, rows: number, cIn: number, cOut: number): TensorInfo {
+  const gemm = (left: TensorInfo, leftC: number, right: TensorInfo, rightC: number) => {
+    const leftT = swapAxes(backend, left, [1, rows, leftC, 1], [leftC, 1, 1, rows]);
+    const product = runWasmKernel(backend, 'Conv2D',
+      { x: leftT, filter: reshaped(right, [1, 1, rows, rightC]) },
+      { strides: [1, 1], dilations: [1, 1], pad: 'valid', dataFormat: 'NHWC' } as unknown as NamedAttrMap);
+    release(backend, leftT);
+    return product;
+  };
+  if (cIn <= cOut) return reshaped(gemm(x, cIn, dy, cOut), [1, 1, cIn, cOut]);
+  const transposed = gemm(dy, cOut, x, cIn);
+  const out = swapAxes(backend, transposed, [1, cOut, cIn, 1], [1, 1, cIn, cOut]);
+  release(backend, transposed);
+  return out;
 }
 
 export function conv2DBackpropFilter(args: { inputs: { x: TensorInfo; dy: TensorInfo }; backend: WasmBackend; attrs: Attrs }): TensorInfo {
@@ -26,15 +48,15 @@ export function conv2DBackpropFilter(args: { inputs: { x: TensorInfo; dy: Tensor
 
   if (kh === 1 && kw === 1 && g.strideH === 1 && g.strideW === 1 && g.padTop === 0 && g.padLeft === 0 &&
       borders.bottom === 0 && borders.right === 0) {
-    const rows = g.batch * g.inH * g.inW;
-    const out = runWasmKernel(backend, 'BatchMatMul',
-      { a: reshaped(x, [1, rows, cIn]), b: reshaped(dy, [1, rows, cOut]) },
-      { transposeA: true, transposeB: false } as NamedAttrMap);
-    return reshaped(out, [kh, kw, cIn, cOut]);
+    return pointwiseFilterGradient(backend, x, dy, g.batch * g.inH * g.inW, cIn, cOut);
   }
 
-  const xT = transpose(backend, x, [3, 1, 2, 0]);
-  const dyT = transpose(backend, dy, [1, 2, 0, 3]);
+  const pixels = g.inH * g.inW;
+  // x [N,H,W,Ci] → [H·W,Ci,N] → [Ci,H,W,N]; dy [N,OH,OW,Co] → [OH,OW,N,Co].
+  const xPixelsFirst = swapAxes(backend, x, [1, g.batch, pixels * cIn, 1], [pixels, cIn, g.batch]);
+  const xT = swapAxes(backend, xPixelsFirst, [1, pixels, cIn, g.batch], [cIn, g.inH, g.inW, g.batch]);
+  release(backend, xPixelsFirst);
+  const dyT = swapAxes(backend, dy, [1, g.batch, g.outH * g.outW, cOut], [g.outH, g.outW, g.batch, cOut]);
   let input = xT;
   let pad = explicitPad(borders);
   if (!isPlainPadding({ strideH: 1, strideW: 1, ...borders })) {
@@ -44,7 +66,7 @@ export function conv2DBackpropFilter(args: { inputs: { x: TensorInfo; dy: Tensor
   const conv = runWasmKernel(backend, 'Conv2D', { x: input, filter: dyT }, {
     strides: [g.dilationH, g.dilationW], dilations: [g.strideH, g.strideW], pad, dataFormat: 'NHWC',
   } as unknown as NamedAttrMap);
-  const out = transpose(backend, conv, [1, 2, 0, 3]);
+  const out = swapAxes(backend, conv, [1, cIn, kh * kw, cOut], [kh, kw, cIn, cOut]);
   release(backend, xT, dyT, conv);
   if (input !== xT) release(backend, input);
   return out;

@@ -1,12 +1,11 @@
 /**
- * Conv2DBackpropInput for wasm, replacing the backend's naive loop. A 1×1 stride-1 input gradient is
- * the matrix product dy·Wᵀ; any other is a stride-1 XNNPACK convolution of the zero-spread output
+ * Conv2DBackpropInput for wasm, replacing the backend's naive loop: a stride-1 XNNPACK convolution of the zero-spread output
  * gradient with the filter rotated by 180° and its channel axes swapped.
  */
 import type { KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import { explicitPad, forwardConv, inputGradientBorders, type PadAttr } from './conv-geometry.js';
 import { isPlainPadding, spread } from './spread.js';
-import { f32, release, reshaped, runWasmKernel, type WasmBackend } from './wasm-backend.js';
+import { f32, release, runWasmKernel, type WasmBackend } from './wasm-backend.js';
 
 interface Attrs {
   strides: number | [number, number];
@@ -38,17 +37,6 @@ export function conv2DBackpropInput(args: { inputs: { dy: TensorInfo; filter: Te
   const { inputs: { dy, filter }, backend, attrs } = args;
   if (attrs.dataFormat === 'NCHW') throw new Error('wasm Conv2DBackpropInput supports only NHWC');
   const g = forwardConv(attrs.inputShape, filter.shape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false);
-  const [kh, kw, cIn, cOut] = filter.shape as [number, number, number, number];
-
-  if (kh === 1 && kw === 1 && g.strideH === 1 && g.strideW === 1 && g.padTop === 0 && g.padLeft === 0 &&
-      g.outH === g.inH && g.outW === g.inW) {
-    const rows = g.batch * g.inH * g.inW;
-    const out = runWasmKernel(backend, 'BatchMatMul',
-      { a: reshaped(dy, [1, rows, cOut]), b: reshaped(filter, [1, cIn, cOut]) },
-      { transposeA: false, transposeB: true } as NamedAttrMap);
-    return reshaped(out, attrs.inputShape);
-  }
-
   const borders = inputGradientBorders(g);
   const layout = { strideH: g.strideH, strideW: g.strideW, ...borders };
   const plain = isPlainPadding(layout);

@@ -8,6 +8,9 @@ import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.js';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-backprop-filter.js';
 import { depthwiseConv2dNativeBackpropInputConfig } from './depthwise-backprop-input.js';
+import { copyKernels } from './copies.js';
+import { maskKernels } from './masks.js';
+import { reduceKernels } from './reduce.js';
 import { rememberOriginal } from './wasm-backend.js';
 
 /** Every kernel supplied, in registration order. */
@@ -16,6 +19,9 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   conv2DBackpropInputConfig,
   depthwiseConv2dNativeBackpropFilterConfig,
   depthwiseConv2dNativeBackpropInputConfig,
+  ...copyKernels,
+  ...reduceKernels,
+  ...maskKernels,
 ];
 
 /** Kernels the backend uses internally that the replacements call: captured before any override. */

@@ -16,7 +16,7 @@ interface WasmTensorData {
 }
 
 export interface WasmBackend {
-  wasm: { HEAPF32: Float32Array; HEAP32: Int32Array };
+  wasm: { HEAPF32: Float32Array; HEAP32: Int32Array; asm: { memory: object } };
   dataIdMap: { get(dataId: object): WasmTensorData | undefined };
   makeOutput(shape: number[], dtype: 'float32' | 'int32' | 'bool'): TensorInfo;
   disposeData(dataId: object, force?: boolean): boolean;
@@ -54,6 +54,13 @@ export function release(backend: WasmBackend, ...infos: TensorInfo[]): void {
  * A live view of a float32 tensor's bytes in wasm memory. Any allocation may grow (and so detach)
  * the heap: take views only after every output of a step has been allocated.
  */
+/** Byte address of a tensor's data in wasm memory. */
+export function address(backend: WasmBackend, info: TensorInfo): number {
+  const data = backend.dataIdMap.get(info.dataId);
+  if (!data) throw new Error('tensor is not on the wasm backend');
+  return data.memoryOffset;
+}
+
 export function f32(backend: WasmBackend, info: TensorInfo): Float32Array {
   const data = backend.dataIdMap.get(info.dataId);
   if (!data) throw new Error('tensor is not on the wasm backend');

@@ -1,0 +1,59 @@
+/**
+ * The SIMD kernels of kernels.c, instantiated once per wasm backend against the backend's own
+ * memory so they read and write tensors in place. Pointers are tensor `memoryOffset`s.
+ */
+import type { TensorInfo } from '@tensorflow/tfjs';
+import { address, release, type WasmBackend } from '../wasm-backend.js';
+import { SIMD_KERNELS_WASM_BASE64 } from './binary.js';
+
+export interface SimdKernels {
+  sum_rows(x: number, rows: number, width: number, accF64: number, out: number, scale: number): void;
+  swap_axes(src: number, b: number, r: number, c: number, e: number, dst: number): void;
+  depthwise_filter_grad(
+    x: number, dy: number, n: number, h: number, w: number, c: number, oh: number, ow: number,
+    kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number,
+    m: number, accF32: number, accF64: number, out: number,
+  ): void;
+  greater_equal_scalar(x: number, n: number, s: number, out: number): void;
+  less_equal_scalar(x: number, n: number, s: number, out: number): void;
+  logical_and(a: number, b: number, n: number, out: number): void;
+  select_f32(cond: number, t: number, e: number, n: number, out: number): void;
+}
+
+/** tsconfig's lib has no WebAssembly declarations; Node provides the global. */
+interface WebAssemblyApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+
+let compiled: object | undefined;
+const instances = new WeakMap<WasmBackend, SimdKernels>();
+
+export function simd(backend: WasmBackend): SimdKernels {
+  let kernels = instances.get(backend);
+  if (!kernels) {
+    const api = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
+    compiled ??= new api.Module(Buffer.from(SIMD_KERNELS_WASM_BASE64, 'base64'));
+    const instance = new api.Instance(compiled, { env: { memory: backend.wasm.asm.memory } });
+    kernels = instance.exports as unknown as SimdKernels;
+    instances.set(backend, kernels);
+  }
+  return kernels;
+}
+
+/** Runs `f` with `bytes` of wasm-memory scratch space (8-byte aligned), freed afterwards. */
+export function withScratch<T>(backend: WasmBackend, bytes: number, f: (ptr: number) => T): T {
+  const scratch = backend.makeOutput([Math.max(1, Math.ceil(bytes / 4))], 'float32');
+  try {
+    return f(address(backend, scratch));
+  } finally {
+    release(backend, scratch);
+  }
+}
+
+/** [B,R,C,E] → [B,C,R,E], returned with `shape`. */
+export function swapAxes(backend: WasmBackend, x: TensorInfo, dims: [number, number, number, number], shape: number[]): TensorInfo {
+  const out = backend.makeOutput(shape, 'float32');
+  simd(backend).swap_axes(address(backend, x), ...dims, address(backend, out));
+  return out;
+}
