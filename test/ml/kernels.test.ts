@@ -141,6 +141,17 @@ describe('wasm training kernels', () => {
         return tf.where(tf.greaterEqual(t, tf.tensor4d(channel, [1, 1, 1, 6])), t, tf.tensor4d(y, [3, 5, 7, 6]));
       }],
     ];
+    const t4 = (v: Float32Array) => tf.tensor4d(v, [3, 5, 7, 6]);
+    const vector = () => tf.tensor1d(channel.map((v) => v + 2));
+    cases.push(
+      ['add, sub, multiply, divide equal shapes', () => tf.div(tf.mul(tf.sub(tf.add(t4(x), t4(y)), t4(y)), t4(x)), t4(y).add(3))],
+      ['per-channel and scalar operands on either side', () =>
+        tf.div(vector(), tf.mul(tf.sub(tf.scalar(2), t4(x)), tf.tensor4d(channel, [1, 1, 1, 6])).add(vector()).add(4))],
+      ['broadcast along H (original kernel)', () => tf.mul(t4(x), tf.tensor4d(channel.subarray(0, 5), [1, 5, 1, 1]))],
+      ['batch norm with per-channel parameters', () => tf.batchNorm(t4(x), tf.tensor1d(channel), vector(), tf.tensor1d(channel), vector(), 1e-3)],
+      ['batch norm without offset and scale', () => tf.batchNorm(t4(x), tf.tensor1d(channel), vector())],
+      ['batch norm with full-shape mean (original kernel)', () => tf.batchNorm(t4(x), t4(y), t4(y).abs().add(1))],
+    );
     for (const [label, f] of cases) {
       const results: Record<string, { shape: number[]; values: Float32Array }> = {};
       for (const backend of ['wasm', 'cpu']) {

@@ -249,3 +249,50 @@ test('evaluate scores loss, accuracy and balanced accuracy; predictLogits applie
   assert.deepEqual(Array.from(flipped), [0, 2, 1, 0, 1, 3, 2, 0, 0, 1]);
   model.dispose();
 });
+
+test('an L2 penalty and decoupled weight decay each shrink the kernels of a trained model', async () => {
+  const kernelNorm = (m: tf.LayersModel) =>
+    m.weights.filter((w) => /kernel$/.test(w.originalName)).reduce((s, w) => s + tf.sum(tf.square(w.read())).dataSync()[0]!, 0);
+  const trained = async (spec: Partial<ModelSpecInput>, optimizer: TrainOptions['optimizer']) => {
+    const model = buildModel({ ...cnn, ...spec }, { seed: 8 });
+    await trainClassifier({ model, train, epochs: 2, batchSize: 8, seed: 8, optimizer });
+    const norm = kernelNorm(model);
+    model.dispose();
+    return norm;
+  };
+  const plain = await trained({}, { kind: 'adam', lr: 0.01 });
+  const l2 = await trained({ l2: 0.05 }, { kind: 'adam', lr: 0.01 });
+  const decoupled = await trained({}, { kind: 'adamw', lr: 0.01, weightDecay: 5 });
+  assert.ok(l2 < 0.9 * plain, `L2: ${l2} vs ${plain}`);
+  assert.ok(decoupled < 0.9 * plain, `AdamW: ${decoupled} vs ${plain}`);
+});
+
+test('a plan resampled per epoch: each epoch trains on its own rows; unequal epochs are a user error', async () => {
+  // Epoch e visits only the rows of class e % 4 (48 / 4 = 12 rows, listed four times).
+  const labels = train.labels as Int32Array;
+  const plan = (epoch: number) => {
+    const rows = [...labels.keys()].filter((i) => labels[i] === epoch % 4);
+    return [...rows, ...rows, ...rows, ...rows];
+  };
+  // The augmentation hook sees every training batch; the brightest quadrant of an image is its class.
+  const batches: number[][] = [];
+  const spy = (batch: tf.Tensor4D) => {
+    const quadrants = tf.stack([0, 1, 2, 3].map((k) => tf.mean(tf.slice(batch, [0, Math.floor(k / 2) * 4, (k % 2) * 4, 0], [-1, 4, 4, 1]), [1, 2, 3])), 1);
+    batches.push(Array.from(tf.argMax(quadrants, 1).dataSync()));
+    return batch;
+  };
+  const model = buildModel(cnn, { seed: 5 });
+  await trainClassifier({ model, train: { ...train, plan }, epochs: 3, batchSize: 8, seed: 5, augment: spy });
+  assert.equal(batches.length, 3 * 6);
+  for (let epoch = 0; epoch < 3; epoch++) {
+    const classes = batches.slice(epoch * 6, (epoch + 1) * 6).flat();
+    assert.equal(classes.length, 48);
+    assert.deepEqual([...new Set(classes)], [epoch], `epoch ${epoch + 1} trained on classes ${[...new Set(classes)]}`);
+  }
+  const uneven = (epoch: number) => (epoch === 0 ? [0, 1, 2, 3] : [0, 1]);
+  await assert.rejects(
+    trainClassifier({ model, train: { ...train, plan: uneven }, epochs: 2, batchSize: 4, seed: 1 }),
+    (e: unknown) => e instanceof NodeUserError && /epoch 2 lists 2 rows, epoch 1 lists 4/.test(e.message),
+  );
+  model.dispose();
+});

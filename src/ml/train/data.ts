@@ -20,12 +20,16 @@ export interface ImageSet {
   sampleWeights?: Float32Array;
 }
 
+/**
+ * The rows one epoch visits, repeats allowed (oversampling a class = listing its rows more often):
+ * one list for every epoch, or a function of the 0-based epoch (a plan resampled per epoch). Every
+ * epoch must list the same number of rows. The loop shuffles each epoch's rows.
+ */
+export type EpochPlan = Int32Array | number[] | ((epoch: number) => ArrayLike<number>);
+
 export interface TrainingSet extends ImageSet {
-  /**
-   * The rows one epoch visits, repeats allowed (oversampling a class = listing its rows more
-   * often); shuffled every epoch. Default: every row once.
-   */
-  plan?: Int32Array | number[];
+  /** Default: every row once per epoch. */
+  plan?: EpochPlan;
 }
 
 /** Checks an image set against the model and returns its image count. */
@@ -58,15 +62,15 @@ export function checkImageSet(set: ImageSet, what: string, numClasses: number, i
   return n;
 }
 
-/** The rows of one epoch, before shuffling. */
-export function epochRows(set: TrainingSet, n: number): Int32Array {
+/** The rows of one epoch, before shuffling, checked against the set's size. */
+export function epochRows(set: TrainingSet, n: number, epoch: number): Int32Array {
   if (!set.plan) return Int32Array.from({ length: n }, (_, i) => i);
-  const plan = Int32Array.from(set.plan);
-  for (const r of plan) {
-    if (!(r >= 0 && r < n)) throw new NodeUserError(`training plan: row ${r} is outside 0..${n - 1}`);
+  const rows = Int32Array.from(typeof set.plan === 'function' ? set.plan(epoch) : set.plan);
+  if (rows.length === 0) throw new NodeUserError(`training plan: epoch ${epoch + 1} lists no rows`);
+  for (const r of rows) {
+    if (!(r >= 0 && r < n)) throw new NodeUserError(`training plan: row ${r} of epoch ${epoch + 1} is outside 0..${n - 1}`);
   }
-  if (plan.length === 0) throw new NodeUserError('training plan is empty');
-  return plan;
+  return rows;
 }
 
 export function gatherImages(set: ImageSet, rows: ArrayLike<number>): Float32Array {

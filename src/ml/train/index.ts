@@ -1,5 +1,5 @@
 export { trainClassifier, TrainingAbortedError, type AugmentFn, type TrainOptions, type TrainResult } from './loop.js';
-export type { ImageSet, TrainingSet } from './data.js';
+export type { EpochPlan, ImageSet, TrainingSet } from './data.js';
 export type { EpochMetrics } from './metrics.js';
 export { evaluate, predictLogits, type Evaluation, type PredictOptions } from './evaluate.js';
 export { earlyStoppingSchema, type EarlyStoppingSpec } from './early-stopping.js';

@@ -111,81 +111,91 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
     checkImageSet(validation, 'validation set', numClasses, inputShape);
     if (!validation.labels) throw new NodeUserError('validation set: needs labels');
   }
-  const rows = epochRows(train, n);
-  const stepsPerEpoch = Math.ceil(rows.length / batchSize);
+  // Epoch 1's rows fix the epoch length and the class mass that priors and balanced weights use.
+  const firstRows = epochRows(train, n, 0);
+  const rowsOf = (epoch: number): Int32Array => {
+    if (epoch === 0) return firstRows;
+    const rows = epochRows(train, n, epoch);
+    if (rows.length !== firstRows.length) {
+      throw new NodeUserError(`training plan: epoch ${epoch + 1} lists ${rows.length} rows, epoch 1 lists ${firstRows.length}`);
+    }
+    return rows;
+  };
+  const stepsPerEpoch = Math.ceil(firstRows.length / batchSize);
   const totalSteps = stepsPerEpoch * epochs;
-  const lossFn = makeLoss(opts.loss ?? {}, numClasses, classMass(train, rows, numClasses));
+  const lossFn = makeLoss(opts.loss ?? {}, numClasses, classMass(train, firstRows, numClasses));
   const params = model.trainableWeights.map((w) => ({
     variable: w.read() as tf.Variable,
     // Decoupled decay touches kernels only, as L2 does.
     decay: /kernel$/.test(w.originalName),
   }));
   const optimizer = new ParamOptimizer(opts.optimizer ?? {}, params);
-  const schedule = new LrSchedule(opts.schedule ?? {}, optimizer.spec.lr, stepsPerEpoch, totalSteps);
-  const early = opts.earlyStopping ? new EarlyStopping(opts.earlyStopping) : null;
-  for (const [what, monitor] of [
-    ['early stopping', early?.spec.monitor],
-    ['plateau schedule', schedule.spec.kind === 'plateau' ? schedule.spec.monitor : undefined],
-  ] as const) {
-    if (monitor?.startsWith('val_') && !validation) throw new NodeUserError(`${what} monitors ${monitor} but there is no validation set`);
-  }
-  const mixup = opts.mixup ? mixupSchema.parse(opts.mixup) : null;
-  const rng = Object.fromEntries(STREAMS.map((s) => [s, Rng.stream(opts.seed, s)])) as Streams;
-
-  let history: EpochMetrics[] = [];
-  let startEpoch = 0;
-  let best: Float32Array[] | null = null;
-  let finished = false;
-  let stoppedEarly = false;
-  let resumedFromEpoch: number | null = null;
-
-  if (opts.resumeDir) {
-    const ckpt = await loadLatestCheckpoint(opts.resumeDir);
-    if (ckpt) {
-      restoreWeights(model, ckpt.tensors['weights'] ?? [], `checkpoint in ${opts.resumeDir}`);
-      optimizer.setState({ step: ckpt.state.optimizerStep, slots: ckpt.tensors['slots'] ?? [] });
-      for (const s of STREAMS) rng[s].setState(ckpt.state.rng[s]!);
-      schedule.setState(ckpt.state.schedule);
-      if (early && ckpt.state.earlyStopping) early.state = ckpt.state.earlyStopping;
-      best = ckpt.tensors['best']?.length ? ckpt.tensors['best'] : null;
-      history = ckpt.state.history;
-      startEpoch = ckpt.state.epoch;
-      finished = ckpt.state.finished || startEpoch >= epochs;
-      stoppedEarly = ckpt.state.finished && startEpoch < epochs;
-      resumedFromEpoch = startEpoch;
-    }
-  }
-
-  const trainStep = (batchRows: Int32Array, lr: number): [number, number] => {
-    let hits: tf.Tensor | undefined;
-    const stats = tf.tidy(() => {
-      let x = tf.tensor4d(gatherImages(train, batchRows), [batchRows.length, ...train.imageShape]);
-      if (opts.augment) x = opts.augment(x, rng.augment);
-      const w = gatherWeights(train, batchRows);
-      let batch: Batch = {
-        x,
-        targets: tf.tensor2d(gatherTargets(train, batchRows, numClasses), [batchRows.length, numClasses]),
-        weights: w ? tf.tensor1d(w) : undefined,
-      };
-      if (mixup) batch = mixBatch(batch, mixup, rng.mixup);
-      const { value, grads } = tf.variableGrads(() => {
-        const logits = model.apply(batch.x, { training: true }) as tf.Tensor2D;
-        hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), tf.argMax(batch.targets, -1)), 'float32')));
-        let loss: tf.Scalar = lossFn(logits, batch.targets, batch.weights);
-        for (const penalty of model.calculateLosses()) loss = tf.add(loss, penalty);
-        return loss;
-      }, params.map((p) => p.variable));
-      optimizer.apply(params.map((p) => grads[p.variable.name]!), lr);
-      return tf.stack([value, hits!]).dataSync();
-    });
-    hits?.dispose();
-    return [stats[0]!, stats[1]!];
-  };
-
+  // From here on the optimiser holds tensors: every exit must go through the finally.
   try {
+    const schedule = new LrSchedule(opts.schedule ?? {}, optimizer.spec.lr, stepsPerEpoch, totalSteps);
+    const early = opts.earlyStopping ? new EarlyStopping(opts.earlyStopping) : null;
+    for (const [what, monitor] of [
+      ['early stopping', early?.spec.monitor],
+      ['plateau schedule', schedule.spec.kind === 'plateau' ? schedule.spec.monitor : undefined],
+    ] as const) {
+      if (monitor?.startsWith('val_') && !validation) throw new NodeUserError(`${what} monitors ${monitor} but there is no validation set`);
+    }
+    const mixup = opts.mixup ? mixupSchema.parse(opts.mixup) : null;
+    const rng = Object.fromEntries(STREAMS.map((s) => [s, Rng.stream(opts.seed, s)])) as Streams;
+
+    let history: EpochMetrics[] = [];
+    let startEpoch = 0;
+    let best: Float32Array[] | null = null;
+    let finished = false;
+    let stoppedEarly = false;
+    let resumedFromEpoch: number | null = null;
+
+    if (opts.resumeDir) {
+      const ckpt = await loadLatestCheckpoint(opts.resumeDir);
+      if (ckpt) {
+        restoreWeights(model, ckpt.tensors['weights'] ?? [], `checkpoint in ${opts.resumeDir}`);
+        optimizer.setState({ step: ckpt.state.optimizerStep, slots: ckpt.tensors['slots'] ?? [] });
+        for (const s of STREAMS) rng[s].setState(ckpt.state.rng[s]!);
+        schedule.setState(ckpt.state.schedule);
+        if (early && ckpt.state.earlyStopping) early.state = ckpt.state.earlyStopping;
+        best = ckpt.tensors['best']?.length ? ckpt.tensors['best'] : null;
+        history = ckpt.state.history;
+        startEpoch = ckpt.state.epoch;
+        finished = ckpt.state.finished || startEpoch >= epochs;
+        stoppedEarly = ckpt.state.finished && startEpoch < epochs;
+        resumedFromEpoch = startEpoch;
+      }
+    }
+
+    const trainStep = (batchRows: Int32Array, lr: number): [number, number] => {
+      let hits: tf.Tensor | undefined;
+      const stats = tf.tidy(() => {
+        let x = tf.tensor4d(gatherImages(train, batchRows), [batchRows.length, ...train.imageShape]);
+        if (opts.augment) x = opts.augment(x, rng.augment);
+        const w = gatherWeights(train, batchRows);
+        let batch: Batch = {
+          x,
+          targets: tf.tensor2d(gatherTargets(train, batchRows, numClasses), [batchRows.length, numClasses]),
+          weights: w ? tf.tensor1d(w) : undefined,
+        };
+        if (mixup) batch = mixBatch(batch, mixup, rng.mixup);
+        const { value, grads } = tf.variableGrads(() => {
+          const logits = model.apply(batch.x, { training: true }) as tf.Tensor2D;
+          hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), tf.argMax(batch.targets, -1)), 'float32')));
+          let loss: tf.Scalar = lossFn(logits, batch.targets, batch.weights);
+          for (const penalty of model.calculateLosses()) loss = tf.add(loss, penalty);
+          return loss;
+        }, params.map((p) => p.variable));
+        optimizer.apply(params.map((p) => grads[p.variable.name]!), lr);
+        return tf.stack([value, hits!]).dataSync();
+      });
+      hits?.dispose();
+      return [stats[0]!, stats[1]!];
+    };
+
     setLayerNoise(rng.noise);
     for (let epoch = startEpoch; epoch < epochs && !finished; epoch++) {
-      const order = rng.shuffle.shuffle(rows.slice());
+      const order = rng.shuffle.shuffle(rowsOf(epoch).slice());
       const started = performance.now();
       let lossSum = 0;
       let correct = 0;
@@ -238,31 +248,32 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
       if (epoch + 1 === epochs) finished = true;
       history.push(metrics);
       if (opts.resumeDir) {
+        const optimizerState = optimizer.getState();
         const ckpt: Checkpoint = {
           state: {
             epoch: epoch + 1,
             finished,
-            optimizerStep: optimizer.getState().step,
+            optimizerStep: optimizerState.step,
             rng: Object.fromEntries(STREAMS.map((s) => [s, rng[s].getState()])),
             schedule: schedule.getState(),
             earlyStopping: early ? early.state : null,
             history,
           },
-          tensors: { weights: snapshotWeights(model), slots: optimizer.getState().slots, best: best ?? [] },
+          tensors: { weights: snapshotWeights(model), slots: optimizerState.slots, best: best ?? [] },
         };
         await saveCheckpoint(opts.resumeDir, ckpt);
       }
       await opts.onEpoch?.(metrics);
     }
+
+    let restoredEpoch: number | null = null;
+    if (early?.spec.restoreBest && best) {
+      restoreWeights(model, best, 'best weights');
+      restoredEpoch = early.state.bestEpoch;
+    }
+    return { history, restoredEpoch, stoppedEarly, resumedFromEpoch };
   } finally {
     setLayerNoise(null);
     optimizer.dispose();
   }
-
-  let restoredEpoch: number | null = null;
-  if (early?.spec.restoreBest && best) {
-    restoreWeights(model, best, 'best weights');
-    restoredEpoch = early.state.bestEpoch;
-  }
-  return { history, restoredEpoch, stoppedEarly, resumedFromEpoch };
 }

@@ -74,16 +74,6 @@ export function inputGradientBorders(g: ForwardConv): { top: number; bottom: num
   return { top, bottom: g.inH - spreadH - top + effH - 1, left, right: g.inW - spreadW - left + effW - 1 };
 }
 
-/**
- * Padding of the forward input for the filter gradient, a correlation of the input with the output
- * gradient dilated by the stride (and strided by the forward dilation) whose result spans the filter.
- */
-export function filterGradientBorders(g: ForwardConv): { top: number; bottom: number; left: number; right: number } {
-  const bottom = (g.filterH - 1) * g.dilationH + (g.outH - 1) * g.strideH + 1 - g.inH - g.padTop;
-  const right = (g.filterW - 1) * g.dilationW + (g.outW - 1) * g.strideW + 1 - g.inW - g.padLeft;
-  return { top: g.padTop, bottom, left: g.padLeft, right };
-}
-
 export function explicitPad(b: { top: number; bottom: number; left: number; right: number }): backend_util.ExplicitPadding {
   return [[0, 0], [b.top, b.bottom], [b.left, b.right], [0, 0]];
 }

@@ -8,6 +8,8 @@ import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.js';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-backprop-filter.js';
 import { depthwiseConv2dNativeBackpropInputConfig } from './depthwise-backprop-input.js';
+import { arithmeticKernels } from './arithmetic.js';
+import { batchNormKernels } from './batch-norm.js';
 import { copyKernels } from './copies.js';
 import { maskKernels } from './masks.js';
 import { reduceKernels } from './reduce.js';
@@ -22,10 +24,12 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   ...copyKernels,
   ...reduceKernels,
   ...maskKernels,
+  ...arithmeticKernels,
+  ...batchNormKernels,
 ];
 
 /** Kernels the backend uses internally that the replacements call: captured before any override. */
-const CALLED_ORIGINALS = ['Conv2D', 'DepthwiseConv2dNative', 'BatchMatMul', 'Transpose'];
+const CALLED_ORIGINALS = ['Conv2D', 'DepthwiseConv2dNative'];
 
 export function registerWasmTrainingKernels(): string[] {
   for (const name of CALLED_ORIGINALS) rememberOriginal(name);

@@ -78,13 +78,3 @@ export function sizeOf(shape: readonly number[]): number {
 export function reshaped(info: TensorInfo, shape: number[]): TensorInfo {
   return { dataId: info.dataId, shape, dtype: info.dtype };
 }
-
-export function transpose(backend: WasmBackend, x: TensorInfo, perm: number[]): TensorInfo {
-  return runWasmKernel(backend, 'Transpose', { x }, { perm });
-}
-
-export function zeros(backend: WasmBackend, shape: number[]): TensorInfo {
-  const out = backend.makeOutput(shape, 'float32');
-  f32(backend, out).fill(0);
-  return out;
-}

@@ -38,33 +38,106 @@ EXPORT void sum_rows(const float *restrict x, int rows, int width, double *restr
   for (int j = 0; j < width; j++) out[j] = (float)(acc[j] * scale);
 }
 
-/* [B, R, C, E] -> [B, C, R, E]: swaps two axes, moving E contiguous floats at a time.
- * E == 1 is a blocked matrix transpose so both sides stay in cache. */
-EXPORT void swap_axes(const float *restrict src, int b, int r, int c, int e, float *restrict dst) {
-  for (int bi = 0; bi < b; bi++) {
-    const float *s = src + (long)bi * r * c * e;
-    float *d = dst + (long)bi * r * c * e;
-    if (e == 1) {
-      const int T = 16;
-      for (int r0 = 0; r0 < r; r0 += T) {
-        int r1 = r0 + T < r ? r0 + T : r;
-        for (int c0 = 0; c0 < c; c0 += T) {
-          int c1 = c0 + T < c ? c0 + T : c;
-          for (int i = r0; i < r1; i++)
-            for (int j = c0; j < c1; j++) d[(long)j * r + i] = s[(long)i * c + j];
+/* out[m, n] = sum_r a[r, m] * b[r, n] for a [rows, m], b [rows, n]: the filter gradient of a 1x1
+ * convolution. Four rows update each accumulator vector per load/store; blocks of 256 rows sum in
+ * float32 (accf, m*n floats) and are folded into float64 (accd, m*n doubles). */
+EXPORT void gemm_at_b(const float *restrict a, const float *restrict b, int rows, int m, int n,
+                      float *restrict accf, double *restrict accd, float *restrict out) {
+  const int size = m * n;
+  for (int i = 0; i < size; i++) accd[i] = 0;
+  for (int r0 = 0; r0 < rows; r0 += 256) {
+    const int r1 = r0 + 256 < rows ? r0 + 256 : rows;
+    for (int i = 0; i < size; i++) accf[i] = 0;
+    int r = r0;
+    for (; r + 4 <= r1; r += 4) {
+      const float *a0 = a + (long)r * m;
+      const float *b0 = b + (long)r * n;
+      for (int i = 0; i < m; i++) {
+        const v128_t s0 = wasm_f32x4_splat(a0[i]), s1 = wasm_f32x4_splat(a0[m + i]);
+        const v128_t s2 = wasm_f32x4_splat(a0[2 * m + i]), s3 = wasm_f32x4_splat(a0[3 * m + i]);
+        float *acc = accf + i * n;
+        int j = 0;
+        for (; j + 4 <= n; j += 4) {
+          v128_t t = wasm_f32x4_add(
+              wasm_f32x4_add(wasm_f32x4_mul(s0, wasm_v128_load(b0 + j)),
+                             wasm_f32x4_mul(s1, wasm_v128_load(b0 + n + j))),
+              wasm_f32x4_add(wasm_f32x4_mul(s2, wasm_v128_load(b0 + 2 * n + j)),
+                             wasm_f32x4_mul(s3, wasm_v128_load(b0 + 3 * n + j))));
+          wasm_v128_store(acc + j, wasm_f32x4_add(wasm_v128_load(acc + j), t));
         }
+        for (; j < n; j++)
+          acc[j] += a0[i] * b0[j] + a0[m + i] * b0[n + j] + a0[2 * m + i] * b0[2 * n + j] +
+                    a0[3 * m + i] * b0[3 * n + j];
       }
-    } else {
-      for (int i = 0; i < r; i++)
-        for (int j = 0; j < c; j++) {
-          const float *from = s + ((long)i * c + j) * e;
-          float *to = d + ((long)j * r + i) * e;
-          int k = 0;
-          for (; k + 4 <= e; k += 4) wasm_v128_store(to + k, wasm_v128_load(from + k));
-          for (; k < e; k++) to[k] = from[k];
+    }
+    for (; r < r1; r++) {
+      const float *ar = a + (long)r * m;
+      const float *br = b + (long)r * n;
+      for (int i = 0; i < m; i++)
+        for (int j = 0; j < n; j++) accf[i * n + j] += ar[i] * br[j];
+    }
+    for (int i = 0; i < size; i++) accd[i] += (double)accf[i];
+  }
+  for (int i = 0; i < size; i++) out[i] = (float)accd[i];
+}
+
+/* Filter gradient of a convolution, x [n,h,w,ci], dy [n,oh,ow,co], result [kh,kw,ci,co]: the
+ * same four-pixel outer-product accumulation as gemm_at_b over implicit im2col rows (taps that
+ * fall in the padding contribute zero). */
+EXPORT void conv_filter_grad(const float *restrict x, const float *restrict dy, int n, int h, int w,
+                             int ci, int oh, int ow, int co, int kh, int kw, int sh, int sw, int dh,
+                             int dw, int pt, int pl, float *restrict accf, double *restrict accd,
+                             float *restrict out) {
+  const int size = kh * kw * ci * co;
+  const long pixels = (long)n * oh * ow;
+  for (int i = 0; i < size; i++) accd[i] = 0;
+  for (long p0 = 0; p0 < pixels; p0 += 256) {
+    const long p1 = p0 + 256 < pixels ? p0 + 256 : pixels;
+    for (int i = 0; i < size; i++) accf[i] = 0;
+    for (long p = p0; p < p1; p += 4) {
+      const int count = p1 - p < 4 ? (int)(p1 - p) : 4;
+      int bb[4], oy[4], ox[4];
+      const float *g[4];
+      for (int t = 0; t < 4; t++) {
+        long q = p + (t < count ? t : 0);
+        bb[t] = (int)(q / ((long)oh * ow));
+        int rem = (int)(q % ((long)oh * ow));
+        oy[t] = rem / ow;
+        ox[t] = rem % ow;
+        g[t] = dy + q * co;
+      }
+      for (int ky = 0; ky < kh; ky++)
+        for (int kx = 0; kx < kw; kx++) {
+          const float *xp[4];
+          for (int t = 0; t < 4; t++) {
+            int iy = oy[t] * sh + ky * dh - pt, ix = ox[t] * sw + kx * dw - pl;
+            xp[t] = (t < count && iy >= 0 && iy < h && ix >= 0 && ix < w)
+                        ? x + (((long)bb[t] * h + iy) * w + ix) * ci
+                        : 0;
+          }
+          float *accTap = accf + (ky * kw + kx) * ci * co;
+          for (int c = 0; c < ci; c++) {
+            const float v0 = xp[0] ? xp[0][c] : 0, v1 = xp[1] ? xp[1][c] : 0;
+            const float v2 = xp[2] ? xp[2][c] : 0, v3 = xp[3] ? xp[3][c] : 0;
+            const v128_t s0 = wasm_f32x4_splat(v0), s1 = wasm_f32x4_splat(v1);
+            const v128_t s2 = wasm_f32x4_splat(v2), s3 = wasm_f32x4_splat(v3);
+            float *acc = accTap + c * co;
+            int j = 0;
+            for (; j + 4 <= co; j += 4) {
+              v128_t t = wasm_f32x4_add(
+                  wasm_f32x4_add(wasm_f32x4_mul(s0, wasm_v128_load(g[0] + j)),
+                                 wasm_f32x4_mul(s1, wasm_v128_load(g[1] + j))),
+                  wasm_f32x4_add(wasm_f32x4_mul(s2, wasm_v128_load(g[2] + j)),
+                                 wasm_f32x4_mul(s3, wasm_v128_load(g[3] + j))));
+              wasm_v128_store(acc + j, wasm_f32x4_add(wasm_v128_load(acc + j), t));
+            }
+            for (; j < co; j++) acc[j] += v0 * g[0][j] + v1 * g[1][j] + v2 * g[2][j] + v3 * g[3][j];
+          }
         }
     }
+    for (int i = 0; i < size; i++) accd[i] += (double)accf[i];
   }
+  for (int i = 0; i < size; i++) out[i] = (float)accd[i];
 }
 
 /* Filter gradient of a depthwise convolution, NHWC input x [n,h,w,c], output gradient
@@ -123,4 +196,54 @@ EXPORT void logical_and(const unsigned char *restrict a, const unsigned char *re
 EXPORT void select_f32(const unsigned char *restrict cond, const float *restrict t,
                        const float *restrict e, int n, float *restrict out) {
   for (int i = 0; i < n; i++) out[i] = cond[i] ? t[i] : e[i];
+}
+
+/* out = a (op) b over n elements, where an operand with period p < n repeats every p elements
+ * (p = 1: a scalar; p = channels: a per-channel vector against NHWC). One of the periods is n.
+ * op: 0 add, 1 sub, 2 mul, 3 div. */
+#define BINARY_LOOPS(EXPR)                                                                   \
+  if (pa == n && pb == n) {                                                                  \
+    for (int i = 0; i < n; i++) { float x = a[i], y = b[i]; out[i] = EXPR; }                 \
+  } else if (pb == 1) {                                                                      \
+    const float y = b[0];                                                                    \
+    for (int i = 0; i < n; i++) { float x = a[i]; out[i] = EXPR; }                           \
+  } else if (pa == 1) {                                                                      \
+    const float x = a[0];                                                                    \
+    for (int i = 0; i < n; i++) { float y = b[i]; out[i] = EXPR; }                           \
+  } else if (pa == n) {                                                                      \
+    for (int i = 0; i < n; i += pb)                                                          \
+      for (int j = 0; j < pb; j++) { float x = a[i + j], y = b[j]; out[i + j] = EXPR; }      \
+  } else {                                                                                   \
+    for (int i = 0; i < n; i += pa)                                                          \
+      for (int j = 0; j < pa; j++) { float x = a[j], y = b[i + j]; out[i + j] = EXPR; }      \
+  }
+
+EXPORT void binary_f32(int op, const float *restrict a, int pa, const float *restrict b, int pb,
+                       int n, float *restrict out) {
+  switch (op) {
+    case 0: BINARY_LOOPS(x + y) break;
+    case 1: BINARY_LOOPS(x - y) break;
+    case 2: BINARY_LOOPS(x * y) break;
+    case 3: BINARY_LOOPS(x / y) break;
+  }
+}
+
+/* Inference-form batch normalisation of [rows, c]: out = x * k + d with per-channel
+ * k = scale / sqrt(variance + eps), d = offset - mean * k, folded in float64 first (coef holds
+ * 2c floats). offset and scale may be 0 (absent). */
+EXPORT void batch_norm(const float *restrict x, int rows, int c, const float *restrict mean,
+                       const float *restrict variance, const float *restrict offset,
+                       const float *restrict scale, float eps, float *restrict coef,
+                       float *restrict out) {
+  float *k = coef, *d = coef + c;
+  for (int j = 0; j < c; j++) {
+    double kj = (scale ? (double)scale[j] : 1.0) / __builtin_sqrt((double)variance[j] + (double)eps);
+    k[j] = (float)kj;
+    d[j] = (float)((offset ? (double)offset[j] : 0.0) - (double)mean[j] * kj);
+  }
+  for (int r = 0; r < rows; r++) {
+    const float *xr = x + (long)r * c;
+    float *o = out + (long)r * c;
+    for (int j = 0; j < c; j++) o[j] = xr[j] * k[j] + d[j];
+  }
 }

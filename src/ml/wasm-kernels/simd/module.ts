@@ -2,18 +2,24 @@
  * The SIMD kernels of kernels.c, instantiated once per wasm backend against the backend's own
  * memory so they read and write tensors in place. Pointers are tensor `memoryOffset`s.
  */
-import type { TensorInfo } from '@tensorflow/tfjs';
 import { address, release, type WasmBackend } from '../wasm-backend.js';
 import { SIMD_KERNELS_WASM_BASE64 } from './binary.js';
 
 export interface SimdKernels {
   sum_rows(x: number, rows: number, width: number, accF64: number, out: number, scale: number): void;
-  swap_axes(src: number, b: number, r: number, c: number, e: number, dst: number): void;
+  gemm_at_b(a: number, b: number, rows: number, m: number, n: number, accF32: number, accF64: number, out: number): void;
+  conv_filter_grad(
+    x: number, dy: number, n: number, h: number, w: number, ci: number, oh: number, ow: number, co: number,
+    kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number,
+    accF32: number, accF64: number, out: number,
+  ): void;
   depthwise_filter_grad(
     x: number, dy: number, n: number, h: number, w: number, c: number, oh: number, ow: number,
     kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number,
     m: number, accF32: number, accF64: number, out: number,
   ): void;
+  binary_f32(op: number, a: number, aPeriod: number, b: number, bPeriod: number, n: number, out: number): void;
+  batch_norm(x: number, rows: number, c: number, mean: number, variance: number, offset: number, scale: number, eps: number, coef: number, out: number): void;
   greater_equal_scalar(x: number, n: number, s: number, out: number): void;
   less_equal_scalar(x: number, n: number, s: number, out: number): void;
   logical_and(a: number, b: number, n: number, out: number): void;
@@ -49,11 +55,4 @@ export function withScratch<T>(backend: WasmBackend, bytes: number, f: (ptr: num
   } finally {
     release(backend, scratch);
   }
-}
-
-/** [B,R,C,E] → [B,C,R,E], returned with `shape`. */
-export function swapAxes(backend: WasmBackend, x: TensorInfo, dims: [number, number, number, number], shape: number[]): TensorInfo {
-  const out = backend.makeOutput(shape, 'float32');
-  simd(backend).swap_axes(address(backend, x), ...dims, address(backend, out));
-  return out;
 }
