@@ -126,9 +126,9 @@ export async function trainModel(ctx: NodeContext<TrainClassifierParams>): Promi
       resumed_from_epoch: result.resumedFromEpoch,
       loss: final.loss,
       accuracy: final.accuracy,
-      val_loss: final.val_loss ?? null,
-      val_accuracy: final.val_accuracy ?? null,
-      val_balanced_accuracy: final.val_balanced_accuracy ?? null,
+      ...(final.val_accuracy !== undefined
+        ? { val_loss: final.val_loss!, val_accuracy: final.val_accuracy, val_balanced_accuracy: final.val_balanced_accuracy! }
+        : {}),
       // Training throughput over the whole run (forward, backward, update; validation excluded).
       images_per_s: round(imagesSeen / history.reduce((s, h) => s + assembled.perEpoch / h.images_per_sec, 0)),
       train_seconds: round(trainSeconds),
