@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { dagAsync, history, makeProject, repoRoot } from '../helpers/cli.js';
 
 const CLASSES = 5;
-const SMALL = ['--set', `classes=${CLASSES}`, '--set', 'epochs=5', '--set', 'width=0.25', '--set', 'backend=wasm'];
+const SMALL = ['--set', `classes=${CLASSES}`, '--set', 'epochs=8', '--set', 'width=0.5', '--set', 'backend=wasm'];
 
 test('quickstart: two CNNs and their vote learn the bundled classes; the run ends with the accuracy and the report path', async (t) => {
   const dir = makeProject({});
