@@ -2,28 +2,15 @@
  * Shared by the train/predict/export node tests: a small long-tailed Quick, Draw! problem cut by
  * the real data/quickdraw node from the shared data folder, and a way to run nodes on it.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { InputArtifact, NodeDefinition } from '../../src/exec/node-contract.js';
 import { runNodeInProcess, type NodeRunResult } from '../../src/exec/node-runner.js';
 import quickdraw from '../../nodes/data/quickdraw.js';
 
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-export const quickdrawDir = join(repoRoot, '..', 'shared', 'data', 'quickdraw');
+import { quickdrawDir, scratchDir } from '../data/fixtures.js';
+
+export { scratchDir };
 export const CLASSES = ['apple', 'bicycle', 'eye', 'fish'];
-
-const scratch: string[] = [];
-process.on('exit', () => {
-  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
-});
-
-export function scratchDir(tag: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `dag-train-${tag}-`));
-  scratch.push(dir);
-  return dir;
-}
 
 export function artifact(path: string, producer: string, output: string): InputArtifact {
   return { path, digest: `test-${producer}-${output}`, producer, output };

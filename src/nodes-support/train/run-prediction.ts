@@ -2,6 +2,7 @@
 import { NodeUserError, type NodeContext } from '../../exec/node-contract.js';
 import { readDataset } from '../../data/dataset.js';
 import { writePredictions } from '../../artifacts/predictions.js';
+import { accuracy, softmaxRows } from '../../ensemble/probability.js';
 import type { PredictClassifierParams } from '../../../nodes/predict/classifier.js';
 import { activateBackend } from './backend.js';
 import { parseModelMeta } from './model-meta.js';
@@ -38,7 +39,7 @@ export async function predictWithModels(ctx: NodeContext<PredictClassifierParams
         if (ctx.signal.aborted) throw ctx.signal.reason;
         const transform = viewTransform(tf, view);
         const logits = predictLogits(model, set, { batchSize: p.batchSize, ...(transform ? { transform } : {}) });
-        const probs = softmaxRows(logits, C);
+        const probs = softmaxRows(logits, n, C);
         for (let i = 0; i < logits.length; i++) {
           logitSum[i]! += logits[i]!;
           probSum[i]! += probs[i]!;
@@ -51,7 +52,7 @@ export async function predictWithModels(ctx: NodeContext<PredictClassifierParams
     }
   }
   const meanLogits = Float32Array.from(logitSum, (v) => v / parts);
-  const probs = p.average === 'logits' ? softmaxRows(meanLogits, C) : Float32Array.from(probSum, (v) => v / parts);
+  const probs = p.average === 'logits' ? softmaxRows(meanLogits, n, C) : Float32Array.from(probSum, (v) => v / parts);
   // Logits of an average of different models mean little; one model's (view-averaged) logits are kept.
   const logits = models.length === 1 ? meanLogits : undefined;
   writePredictions(ctx.outputDir('predictions'), {
@@ -68,33 +69,6 @@ export async function predictWithModels(ctx: NodeContext<PredictClassifierParams
       average: p.average,
     },
   });
-  const labelled = ds.labels.filter((l) => l >= 0).length;
-  if (labelled > 0) ctx.metrics({ accuracy: accuracy(probs, ds.labels, C), rows: n });
-  else ctx.metrics({ rows: n });
-}
-
-export function softmaxRows(logits: ArrayLike<number>, C: number): Float32Array {
-  const out = new Float32Array(logits.length);
-  for (let r = 0; r < logits.length / C; r++) {
-    let max = -Infinity;
-    for (let k = 0; k < C; k++) max = Math.max(max, logits[r * C + k]!);
-    let z = 0;
-    for (let k = 0; k < C; k++) z += out[r * C + k] = Math.exp(logits[r * C + k]! - max);
-    for (let k = 0; k < C; k++) out[r * C + k]! /= z;
-  }
-  return out;
-}
-
-/** Top-1 accuracy over the rows with a known label. */
-export function accuracy(probs: Float32Array, labels: Int32Array, C: number): number {
-  let hits = 0;
-  let known = 0;
-  for (let r = 0; r < labels.length; r++) {
-    if (labels[r]! < 0) continue;
-    known++;
-    let best = 0;
-    for (let k = 1; k < C; k++) if (probs[r * C + k]! > probs[r * C + best]!) best = k;
-    if (best === labels[r]) hits++;
-  }
-  return known ? hits / known : 0;
+  const acc = accuracy(probs, ds.labels, C);
+  ctx.metrics({ rows: n, ...(acc !== undefined ? { accuracy: acc } : {}) });
 }

@@ -11,6 +11,7 @@ import type { Dataset } from '../../data/dataset.js';
 import type { SamplingPlan } from '../../data/plan.js';
 import { checkAligned, type Predictions } from '../../artifacts/predictions.js';
 import type { TrainingSet } from '../../ml/train/index.js';
+import { argmaxRow } from '../../ensemble/probability.js';
 
 export const softTargetsSchema = z
   .strictObject({
@@ -60,12 +61,6 @@ export function sameClasses(a: readonly string[], aName: string, b: readonly str
   }
 }
 
-function argmax(row: Float32Array): number {
-  let best = 0;
-  for (let k = 1; k < row.length; k++) if (row[k]! > row[best]!) best = k;
-  return best;
-}
-
 export function assembleTrainingSet(inp: TrainingInputs): AssembledSet {
   const { train, plan, softTargets, extra, extraTargets } = inp;
   const C = train.classes.length;
@@ -107,8 +102,7 @@ export function assembleTrainingSet(inp: TrainingInputs): AssembledSet {
     }
     if (extraTargets.rows !== extra.count) throw new NodeUserError(`${tn} has ${extraTargets.rows} rows but ${en} has ${extra.count}: predictions must be made on that dataset`);
     for (let i = 0; i < extra.count; i++) {
-      const row = extraTargets.probs.subarray(i * C, (i + 1) * C);
-      if (row[argmax(row)]! >= inp.pseudo.threshold) kept.push(i);
+      if (extraTargets.probs[i * C + argmaxRow(extraTargets.probs, i, C)]! >= inp.pseudo.threshold) kept.push(i);
     }
   }
 
@@ -131,13 +125,13 @@ export function assembleTrainingSet(inp: TrainingInputs): AssembledSet {
     const w = y >= 0 ? inp.soft.weight : 1;
     for (let k = 0; k < C; k++) targets![i * C + k] = w * teacher[k]!;
     if (y >= 0) targets![i * C + y]! += 1 - w;
-    labels[i] = y >= 0 ? y : argmax(teacher);
+    labels[i] = y >= 0 ? y : argmaxRow(softTargets.probs, i, C);
   }
   kept.forEach((src, j) => {
     const r = n + j;
     images.set(extra!.images.subarray(src * px, (src + 1) * px), r * px);
     const probs = extraTargets!.probs.subarray(src * C, (src + 1) * C);
-    const top = argmax(probs);
+    const top = argmaxRow(extraTargets!.probs, src, C);
     labels[r] = top;
     if (inp.pseudo.hard) targets![r * C + top] = 1;
     else targets!.set(probs, r * C);
