@@ -24,11 +24,11 @@ export interface Trainer {
   dispose(): void;
 }
 
-export function makeTrainer(network: NetworkName, seed = 1): Trainer {
+export function makeTrainer(network: NetworkName, seed = 1, batch = BATCH): Trainer {
   const model = buildModel({ ...NETWORKS[network], inputShape: INPUT, numClasses: CLASSES }, { seed });
   const optimizer = tf.train.adam(1e-3);
-  const images = tf.randomUniform([BATCH, ...INPUT], 0, 1, 'float32', seed);
-  const labels = tf.oneHot(tf.randomUniform([BATCH], 0, CLASSES, 'int32', seed + 1) as tf.Tensor1D, CLASSES);
+  const images = tf.randomUniform([batch, ...INPUT], 0, 1, 'float32', seed);
+  const labels = tf.oneHot(tf.randomUniform([batch], 0, CLASSES, 'int32', seed + 1) as tf.Tensor1D, CLASSES);
   const params = model.trainableWeights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
   return {
     params,

@@ -56,6 +56,7 @@ export default defineNode({
       shouldStop: () => ctx.signal.aborted,
     });
     if (ctx.signal.aborted) throw new Error('cancelled');
+    ctx.log(`L-BFGS iterations: ${stack.iterations.join(', ')} (all rows, then each fold; limit ${p.iterations})`);
     const testLogits = applyStacking(stack.model, testPreds, p.input);
     const testProbs = softmaxRows(testLogits, testPreds[0]!.rows, C);
     const valProbs = softmaxRows(stack.validationLogits, valPreds[0]!.rows, C);
@@ -68,6 +69,7 @@ export default defineNode({
     writePredictions(ctx.outputDir('val'), ensemblePredictions(valPreds[0]!, valLabels, { probs: valProbs, logits: stack.validationLogits }, { ...meta, outOfFold: true }));
     ctx.metrics({
       members: names.length,
+      fit_iterations: Math.max(...stack.iterations),
       ...cv,
       val_average_accuracy: round(accuracy(average, valLabels, C)!),
       best_member_val_accuracy: round(Math.max(...valPreds.map((q) => accuracy(q.probs, valLabels, C)!))),

@@ -33,6 +33,8 @@ export default defineNode({
     const labelsFile = join(predDir, 'labels.npy');
     const bad = p.labels.findIndex((y) => y < -1 || y >= p.numClasses);
     if (bad >= 0) throw new NodeUserError(`${labelsFile}: label ${p.labels[bad]} at row ${bad} is outside −1..${p.numClasses - 1}`);
+    const nan = p.probs.findIndex((v) => !Number.isFinite(v));
+    if (nan >= 0) throw new NodeUserError(`${join(predDir, 'probs.npy')}: non-finite probability at row ${Math.floor(nan / p.numClasses)}, class ${p.classes[nan % p.numClasses]}`);
     if (!p.labels.some((y) => y >= 0)) throw new NodeUserError(`${labelsFile}: no labeled rows (every label is −1), nothing to evaluate`);
     const m = classificationMetrics(p, trainCounts);
     const name = ctx.params.name || (typeof p.meta.name === 'string' ? p.meta.name : '');

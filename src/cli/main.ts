@@ -65,6 +65,14 @@ export async function main(argv: string[]): Promise<number> {
     .option('-n, --limit <n>', 'most recent runs to show', parseIntArg, 20)
     .action((opts) => set(import('./runs.js').then((m) => m.runsCommand(opts))));
 
+  program.command('compare').argument('[runs...]', 'run ids, unique prefixes, last or -N (default: the most recent runs)')
+    .description('metrics of several runs side by side: a row per stage and metric, a column per run')
+    .option('--cache <dir>', 'cache directory')
+    .option('-n, --limit <n>', 'most recent runs to compare when none is named', parseIntArg, 5)
+    .option('--metric <regex>', 'only rows whose stage.metric matches')
+    .option('--json', 'print the comparison as JSON')
+    .action((runs, opts) => set(import('./compare.js').then((m) => m.compareCommand(runs, opts))));
+
   program.command('show').argument('<run>', 'run id, a unique prefix, or last')
     .description('one run: every stage with its outcome, duration, key and metrics')
     .option('--cache <dir>', 'cache directory')

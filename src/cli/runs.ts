@@ -5,7 +5,7 @@ import { DagUserError } from '../util/user-error.js';
 import { cacheFromFlags } from './cache-dir.js';
 
 /** Metrics worth a column: evaluation headlines first. */
-const HEADLINE = /^(accuracy|acc|balanced_accuracy|macro_f1|val_accuracy|loss)$/;
+const HEADLINE = /^(accuracy|acc|balanced_accuracy|macro_f1|tail_acc|val_accuracy|loss)$/;
 
 function fmt(v: MetricValue): string {
   return typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(4)) : String(v);

@@ -20,6 +20,8 @@ export interface SoftmaxRegression {
   /** full: D × C row-major; diagonal: (D / C) × C. */
   weights: Float64Array;
   bias: Float64Array;
+  /** L-BFGS iterations the fit took. */
+  iterations: number;
 }
 
 export interface SoftmaxRegressionData {
@@ -59,7 +61,7 @@ function rowLogits(model: SoftmaxRegression, x: Float32Array | Float64Array, i: 
       for (let c = 0; c < C; c++) out[c]! += xd * W[wo + c]!;
     }
   } else {
-    for (let d = 0; d < D; d++) out[d % C]! += x[o + d]! * W[d]!;
+    for (let b = 0; b < D; b += C) for (let c = 0; c < C; c++) out[c]! += x[o + b + c]! * W[b + c]!;
   }
 }
 
@@ -81,8 +83,9 @@ export function fitSoftmaxRegression(data: SoftmaxRegressionData, opts: SoftmaxR
   if (anchor.length !== nw) throw new Error(`anchor has ${anchor.length} weights, expected ${nw}`);
   const theta0 = new Float64Array(nw + C);
   theta0.set(anchor);
-  const model: SoftmaxRegression = { structure: opts.structure, dims: D, classes: C, weights: new Float64Array(nw), bias: new Float64Array(C) };
+  const model: SoftmaxRegression = { structure: opts.structure, dims: D, classes: C, weights: new Float64Array(nw), bias: new Float64Array(C), iterations: 0 };
   const logits = new Float64Array(C);
+  const expd = new Float64Array(C);
   const objective = (theta: Float64Array, grad: Float64Array): number => {
     model.weights = theta.subarray(0, nw);
     model.bias = theta.subarray(nw);
@@ -95,11 +98,14 @@ export function fitSoftmaxRegression(data: SoftmaxRegressionData, opts: SoftmaxR
       let max = -Infinity;
       for (let c = 0; c < C; c++) if (logits[c]! > max) max = logits[c]!;
       let z = 0;
-      for (let c = 0; c < C; c++) z += Math.exp(logits[c]! - max);
+      for (let c = 0; c < C; c++) {
+        expd[c] = Math.exp(logits[c]! - max);
+        z += expd[c]!;
+      }
       const y = labels[i]!;
       loss += Math.log(z) + max - logits[y]!;
       // logits becomes dLoss/dlogits = softmax − onehot, scaled by 1/N.
-      for (let c = 0; c < C; c++) logits[c] = (Math.exp(logits[c]! - max) / z - (c === y ? 1 : 0)) / N;
+      for (let c = 0; c < C; c++) logits[c] = (expd[c]! / z - (c === y ? 1 : 0)) / N;
       for (let c = 0; c < C; c++) gb[c]! += logits[c]!;
       const o = i * D;
       if (opts.structure === 'full') {
@@ -110,7 +116,7 @@ export function fitSoftmaxRegression(data: SoftmaxRegressionData, opts: SoftmaxR
           for (let c = 0; c < C; c++) gW[wo + c]! += xd * logits[c]!;
         }
       } else {
-        for (let d = 0; d < D; d++) gW[d]! += x[o + d]! * logits[d % C]!;
+        for (let b = 0; b < D; b += C) for (let c = 0; c < C; c++) gW[b + c]! += x[o + b + c]! * logits[c]!;
       }
     }
     loss /= N;
@@ -121,12 +127,14 @@ export function fitSoftmaxRegression(data: SoftmaxRegressionData, opts: SoftmaxR
     }
     return loss;
   };
-  const result = minimizeLbfgs(objective, theta0, { iterations: opts.iterations, ...(opts.onIteration ? { onIteration: opts.onIteration } : {}) });
+  // A relative improvement below 1e-7 no longer changes a prediction that matters.
+  const result = minimizeLbfgs(objective, theta0, { iterations: opts.iterations, tolerance: 1e-7, ...(opts.onIteration ? { onIteration: opts.onIteration } : {}) });
   return {
     structure: opts.structure,
     dims: D,
     classes: C,
     weights: Float64Array.from(result.x.subarray(0, nw)),
     bias: Float64Array.from(result.x.subarray(nw)),
+    iterations: result.iterations,
   };
 }

@@ -73,6 +73,8 @@ function rowsOf(x: Float64Array, dims: number, rows: number[]): Float64Array {
 
 export interface StackingResult {
   model: SoftmaxRegression;
+  /** L-BFGS iterations of the full fit and of each fold's. */
+  iterations: number[];
   /** Out-of-fold logits of every validation row (rows × C); unlabeled rows get the full model's. */
   validationLogits: Float32Array;
 }
@@ -92,17 +94,19 @@ export function fitStacking(valMembers: Predictions[], labels: Int32Array, opts:
   const total = opts.folds + 1;
   const fold = stratifiedFolds(labels, opts.folds, opts.seed);
   const model = fit(labeled);
+  const iterations = [model.iterations];
   opts.onProgress?.(1, total);
   const validationLogits = predictLogits(model, x, rows);
   for (let k = 0; k < opts.folds; k++) {
     const held = labeled.filter((r) => fold[r] === k);
     if (held.length === 0) continue;
     const foldModel = fit(labeled.filter((r) => fold[r] !== k));
+    iterations.push(foldModel.iterations);
     const heldLogits = predictLogits(foldModel, rowsOf(x, dims, held), held.length);
     held.forEach((r, i) => validationLogits.set(heldLogits.subarray(i * C, (i + 1) * C), r * C));
     opts.onProgress?.(k + 2, total);
   }
-  return { model, validationLogits };
+  return { model, iterations, validationLogits };
 }
 
 export function applyStacking(model: SoftmaxRegression, members: Predictions[], input: StackInput): Float32Array {

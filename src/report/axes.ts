@@ -56,7 +56,7 @@ export class Axes {
       c.fillRect(px, this.bottom, 1, 4, INK);
       textCentre(c, px, this.bottom + 6, formatTick(v), INK);
     }
-    for (const v of niceTicks(opts.y.min, opts.y.max, 5)) {
+    for (const v of niceTicks(opts.y.min, opts.y.max, 6)) {
       const py = this.py(v);
       c.fillRect(this.left, py, this.right - this.left, 1, GRID);
       c.fillRect(this.left - 4, py, 4, 1, INK);

@@ -166,6 +166,58 @@ describe('wasm training kernels', () => {
     }
   });
 
+  it('take the same gradients of batch norm, sum and mean as cpu', async () => {
+    const random = rng(91);
+    const shape: [number, number, number, number] = [3, 5, 7, 6];
+    const values = [randomValues(random, shape), randomValues(random, [6]), randomValues(random, [6]).map((v) => v + 1.5),
+      randomValues(random, [6]), randomValues(random, [6])];
+    const r = randomValues(random, shape);
+    // Training-mode batch norm: statistics from the batch, as tf.layers computes them.
+    const loss = (x: tf.Tensor, offset: tf.Tensor, scale: tf.Tensor) => {
+      const { mean, variance } = tf.moments(x, [0, 1, 2]);
+      const y = tf.batchNorm(x as tf.Tensor4D, mean, variance, offset, scale, 1e-3);
+      return tf.add(tf.sum(tf.mul(y, tf.tensor4d(r, shape))), tf.mean(tf.sum(tf.square(x), [0, 1])));
+    };
+    const inference = (x: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, offset: tf.Tensor, scale: tf.Tensor) =>
+      tf.sum(tf.mul(tf.batchNorm(x as tf.Tensor4D, mean, variance, offset, scale, 1e-3), tf.tensor4d(r, shape)));
+    const grads: Record<string, Float32Array[]> = {};
+    for (const backend of ['wasm', 'cpu']) {
+      await tf.setBackend(backend);
+      grads[backend] = tf.tidy(() => {
+        const [x, mean, variance, offset, scale] = values.map((v, i) => (i === 0 ? tf.tensor4d(v, shape) : tf.tensor1d(v)));
+        return [
+          ...tf.grads(loss)([x!, offset!, scale!]),
+          ...tf.grads(inference)([x!, mean!, variance!, offset!, scale!]),
+        ].map((g) => Float32Array.from(g.dataSync()));
+      });
+    }
+    grads.wasm!.forEach((g, i) => {
+      assert.ok(relativeError(g, grads.cpu![i]!) <= TOLERANCE, `gradient ${i}: ${relativeError(g, grads.cpu![i]!)}`);
+    });
+  });
+
+  it('take the same gradients of relu, relu6 and clipping as cpu, at the bounds too', async () => {
+    const random = rng(13);
+    const x = randomValues(random, [4, 5, 6, 3]).map((v, i) => (i % 7 === 0 ? [0, 6, -1, 1.5][i % 4]! : v * 8));
+    const r = randomValues(random, [4, 5, 6, 3]);
+    const fs: Array<[string, (t: tf.Tensor) => tf.Tensor]> = [
+      ['relu', (t) => tf.relu(t)],
+      ['relu6', (t) => tf.relu6(t)],
+      ['clip', (t) => tf.clipByValue(t, -1, 1.5)],
+      ['layers reLU maxValue 6', (t) => tf.layers.reLU({ maxValue: 6 }).apply(t) as tf.Tensor],
+    ];
+    for (const [label, f] of fs) {
+      const grads: Record<string, Float32Array> = {};
+      for (const backend of ['wasm', 'cpu']) {
+        await tf.setBackend(backend);
+        grads[backend] = tf.tidy(() => Float32Array.from(
+          tf.grad((t: tf.Tensor) => tf.sum(tf.mul(f(t), tf.tensor4d(r, [4, 5, 6, 3]))))(tf.tensor4d(x, [4, 5, 6, 3])).dataSync()));
+      }
+      // Exactly equal as numbers (the cpu backend multiplies by a 0/1 mask, so it may give -0 for 0).
+      assert.equal(relativeError(grads.wasm!, grads.cpu!), 0, label);
+    }
+  });
+
   it('free every intermediate they allocate', async () => {
     await tf.setBackend('wasm');
     const x = tf.randomNormal([3, 9, 11, 4], 0, 1, 'float32', 1) as tf.Tensor4D;

@@ -90,9 +90,14 @@ test('training counts from the predictions meta; without any, no head/middle/tai
   close(bare.metrics.accuracy, 4 / 7, 'accuracy');
 });
 
-test('user errors: no labeled rows; a train set lacking a class', async () => {
+test('user errors: no labeled rows; a non-finite probability; a train set lacking a class', async () => {
   const root = scratchDir('errors');
   await assert.rejects(evaluate(join(root, 'u'), writeHand(join(root, 'p1'), new Array(8).fill(-1))), (e: unknown) => e instanceof NodeUserError && /no labeled rows/.test(e.message) && /labels\.npy/.test(e.message));
+  const nanDir = writeHand(join(root, 'p3'));
+  const probs = HAND.probs.flat();
+  probs[3 * 3 + 1] = NaN;
+  writePredictions(nanDir, { probs: Float32Array.from(probs), rows: 8, numClasses: 3, labels: Int32Array.from(HAND.labels), classes: HAND.classes, meta: {} });
+  await assert.rejects(evaluate(join(root, 'n'), nanDir), (e: unknown) => e instanceof NodeUserError && /probs\.npy: non-finite probability at row 3, class b/.test(e.message));
   const train = writeTrain(join(root, 'train'), ['a', 'b'], [3, 3]);
   await assert.rejects(evaluate(join(root, 't'), writeHand(join(root, 'p2')), train), (e: unknown) => e instanceof NodeUserError && /class "c"/.test(e.message));
 });

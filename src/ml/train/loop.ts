@@ -17,11 +17,12 @@ import { ParamOptimizer, type OptimizerSpecInput } from '../optimizers.js';
 import { Rng } from '../rng.js';
 import { LrSchedule, type ScheduleSpecInput } from '../schedules.js';
 import { loadLatestCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.js';
-import { checkImageSet, classMass, epochRows, gatherImages, gatherTargets, gatherWeights, type ImageSet, type TrainingSet } from './data.js';
+import { checkImageSet, classMass, epochRows, type ImageSet, type TrainingSet } from './data.js';
 import { EarlyStopping, type EarlyStoppingSpecInput } from './early-stopping.js';
 import { evaluate } from './evaluate.js';
 import type { EpochMetrics } from './metrics.js';
-import { mixBatch, mixupSchema, type Batch } from './mixup.js';
+import { mixupSchema } from './mixup.js';
+import { makeTrainStep } from './step.js';
 
 /**
  * A per-batch augmentation: takes a batch of images in [0, 1] (NHWC) and returns the augmented
@@ -167,31 +168,10 @@ export async function trainClassifier(opts: TrainOptions): Promise<TrainResult> 
       }
     }
 
-    const trainStep = (batchRows: Int32Array, lr: number): [number, number] => {
-      let hits: tf.Tensor | undefined;
-      const stats = tf.tidy(() => {
-        let x = tf.tensor4d(gatherImages(train, batchRows), [batchRows.length, ...train.imageShape]);
-        if (opts.augment) x = opts.augment(x, rng.augment);
-        const w = gatherWeights(train, batchRows);
-        let batch: Batch = {
-          x,
-          targets: tf.tensor2d(gatherTargets(train, batchRows, numClasses), [batchRows.length, numClasses]),
-          weights: w ? tf.tensor1d(w) : undefined,
-        };
-        if (mixup) batch = mixBatch(batch, mixup, rng.mixup);
-        const { value, grads } = tf.variableGrads(() => {
-          const logits = model.apply(batch.x, { training: true }) as tf.Tensor2D;
-          hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), tf.argMax(batch.targets, -1)), 'float32')));
-          let loss: tf.Scalar = lossFn(logits, batch.targets, batch.weights);
-          for (const penalty of model.calculateLosses()) loss = tf.add(loss, penalty);
-          return loss;
-        }, params.map((p) => p.variable));
-        optimizer.apply(params.map((p) => grads[p.variable.name]!), lr);
-        return tf.stack([value, hits!]).dataSync();
-      });
-      hits?.dispose();
-      return [stats[0]!, stats[1]!];
-    };
+    const trainStep = makeTrainStep({
+      model, params, optimizer, lossFn, numClasses, train, augment: opts.augment, mixup,
+      augmentRng: rng.augment, mixupRng: rng.mixup,
+    });
 
     setLayerNoise(rng.noise);
     for (let epoch = startEpoch; epoch < epochs && !finished; epoch++) {

@@ -1,5 +1,6 @@
 /**
- * The element-wise kernels of ReLU6 and clipping gradients — x >= s, x <= s, a && b and
+ * The element-wise kernels of ReLU6 and clipping gradients — one fused kernel for the gradients
+ * this project registers on wasm, and for graphs that still use the generic path — x >= s, x <= s, a && b and
  * select(cond, t, e) — as SIMD loops. The backend's versions broadcast through a general index
  * routine and run several times slower. Only the shapes those gradients produce are handled here
  * (a float32 tensor against a scalar, equal shapes); the rest go to the original kernels.
@@ -45,7 +46,29 @@ const select = (args: Args<{ condition: TensorInfo; t: TensorInfo; e: TensorInfo
   return out;
 };
 
+/** Name of the kernel behind the wasm gradients of Relu, Relu6 and ClipByValue (gradients.ts). */
+export const MASKED_GRADIENT = 'DagMaskedGradient';
+
+export interface MaskedGradientAttrs {
+  lo: number;
+  hi: number;
+  /** Whether x == lo passes the gradient (clipping) or not (ReLU's step). */
+  loInclusive: boolean;
+}
+
+const maskedGradient = (args: Args<{ dy: TensorInfo; x: TensorInfo }> & { attrs: MaskedGradientAttrs }) => {
+  const { inputs: { dy, x }, backend, attrs } = args;
+  if (dy.dtype !== 'float32' || x.dtype !== 'float32' || !sameShape(dy, x)) {
+    throw new Error(`${MASKED_GRADIENT} needs float32 dy and x of one shape`);
+  }
+  const out = backend.makeOutput([...x.shape], 'float32');
+  simd(backend).masked_gradient(address(backend, dy), address(backend, x), sizeOf(x.shape), attrs.lo, attrs.hi,
+    attrs.loInclusive ? 1 : 0, address(backend, out));
+  return out;
+};
+
 export const maskKernels: KernelConfig[] = [
+  { kernelName: MASKED_GRADIENT, backendName: 'wasm', kernelFunc: maskedGradient as unknown as KernelFunc },
   compareWithScalar('GreaterEqual', 'greater_equal_scalar'),
   compareWithScalar('LessEqual', 'less_equal_scalar'),
   { kernelName: 'LogicalAnd', backendName: 'wasm', kernelFunc: logicalAnd as unknown as KernelFunc },

@@ -13,6 +13,7 @@ import { batchNormKernels } from './batch-norm.js';
 import { copyKernels } from './copies.js';
 import { maskKernels } from './masks.js';
 import { reduceKernels } from './reduce.js';
+import { registerWasmGradients } from './gradients.js';
 import { rememberOriginal } from './wasm-backend.js';
 
 /** Every kernel supplied, in registration order. */
@@ -32,6 +33,7 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
 const CALLED_ORIGINALS = ['Conv2D', 'DepthwiseConv2dNative'];
 
 export function registerWasmTrainingKernels(): string[] {
+  registerWasmGradients();
   for (const name of CALLED_ORIGINALS) rememberOriginal(name);
   const installed: string[] = [];
   for (const config of WASM_TRAINING_KERNELS) {

@@ -1,7 +1,6 @@
 /**
  * Spreading an NHWC tensor onto a larger zero grid: inserting `stride - 1` zeros between rows and
- * columns, adding (or, when negative, cutting) borders, and optionally picking every `cStride`-th
- * channel. Gradients of strided convolutions become plain stride-1 convolutions over such a grid,
+ * columns and adding (or, when negative, cutting) borders. Gradients of strided convolutions become plain stride-1 convolutions over such a grid,
  * which is what XNNPACK runs fast.
  */
 import type { TensorInfo } from '@tensorflow/tfjs';
@@ -15,24 +14,18 @@ export interface Spread {
   bottom: number;
   left: number;
   right: number;
-  /** Take channels `cOffset, cOffset + cStride, ...` (default: all channels). */
-  cStride?: number;
-  cOffset?: number;
 }
 
 /** True when the spread would only add non-negative borders: XNNPACK's explicit padding does that. */
 export function isPlainPadding(s: Spread): boolean {
   return (
-    s.strideH === 1 && s.strideW === 1 && (s.cStride ?? 1) === 1 &&
+    s.strideH === 1 && s.strideW === 1 &&
     s.top >= 0 && s.bottom >= 0 && s.left >= 0 && s.right >= 0
   );
 }
 
 export function spread(backend: WasmBackend, x: TensorInfo, s: Spread): TensorInfo {
-  const [n, h, w, cIn] = x.shape as [number, number, number, number];
-  const cStride = s.cStride ?? 1;
-  const cOffset = s.cOffset ?? 0;
-  const c = Math.floor((cIn - cOffset + cStride - 1) / cStride);
+  const [n, h, w, c] = x.shape as [number, number, number, number];
   const outH = (h - 1) * s.strideH + 1 + s.top + s.bottom;
   const outW = (w - 1) * s.strideW + 1 + s.left + s.right;
   const out = backend.makeOutput([n, outH, outW, c], 'float32');
@@ -44,18 +37,14 @@ export function spread(backend: WasmBackend, x: TensorInfo, s: Spread): TensorIn
     for (let i = 0; i < h; i++) {
       const oi = s.top + i * s.strideH;
       if (oi < 0 || oi >= outH) continue;
-      const srcRow = (b * h + i) * w * cIn;
+      const srcRow = (b * h + i) * w * c;
       const dstRow = (b * outH + oi) * rowStride;
       for (let j = 0; j < w; j++) {
         const oj = s.left + j * s.strideW;
         if (oj < 0 || oj >= outW) continue;
-        const so = srcRow + j * cIn + cOffset;
+        const so = srcRow + j * c;
         const d0 = dstRow + oj * c;
-        if (cStride === 1) {
-          dst.set(src.subarray(so, so + c), d0);
-        } else {
-          for (let k = 0; k < c; k++) dst[d0 + k] = src[so + k * cStride]!;
-        }
+        for (let k = 0; k < c; k++) dst[d0 + k] = src[so + k]!;
       }
     }
   }

@@ -247,3 +247,61 @@ EXPORT void batch_norm(const float *restrict x, int rows, int c, const float *re
     for (int j = 0; j < c; j++) o[j] = xr[j] * k[j] + d[j];
   }
 }
+
+/* Gradient of ReLU, ReLU6 and clipping: out = dy where lo < x (lo <= x when lo_inclusive) and
+ * x <= hi, else 0. One pass instead of the compare, and, select and zeros of the generic graph. */
+EXPORT void masked_gradient(const float *restrict dy, const float *restrict x, int n, float lo,
+                            float hi, int lo_inclusive, float *restrict out) {
+  const v128_t vlo = wasm_f32x4_splat(lo), vhi = wasm_f32x4_splat(hi);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v128_t v = wasm_v128_load(x + i);
+    v128_t keep = wasm_v128_and(lo_inclusive ? wasm_f32x4_ge(v, vlo) : wasm_f32x4_gt(v, vlo), wasm_f32x4_le(v, vhi));
+    wasm_v128_store(out + i, wasm_v128_and(keep, wasm_v128_load(dy + i)));
+  }
+  for (; i < n; i++) {
+    int pass = (lo_inclusive ? x[i] >= lo : x[i] > lo) & (x[i] <= hi);
+    out[i] = pass ? dy[i] : 0.0f;
+  }
+}
+
+/* Input gradient of a depthwise convolution, dy [n,oh,ow,c*m], filter [kh,kw,c,m], result
+ * [n,h,w,c]: each output-gradient pixel scattered onto the input pixels its taps read,
+ * vectorised across channels. */
+EXPORT void depthwise_input_grad(const float *restrict dy, const float *restrict filter, int n,
+                                 int h, int w, int c, int oh, int ow, int kh, int kw, int sh,
+                                 int sw, int dh, int dw, int pt, int pl, int m,
+                                 float *restrict out) {
+  const long total = (long)n * h * w * c;
+  for (long i = 0; i < total; i++) out[i] = 0;
+  const int cm = c * m;
+  for (int b = 0; b < n; b++)
+    for (int oy = 0; oy < oh; oy++)
+      for (int ox = 0; ox < ow; ox++) {
+        const float *g = dy + (((long)b * oh + oy) * ow + ox) * cm;
+        for (int ky = 0; ky < kh; ky++) {
+          int iy = oy * sh + ky * dh - pt;
+          if (iy < 0 || iy >= h) continue;
+          for (int kx = 0; kx < kw; kx++) {
+            int ix = ox * sw + kx * dw - pl;
+            if (ix < 0 || ix >= w) continue;
+            float *o = out + (((long)b * h + iy) * w + ix) * c;
+            const float *f = filter + (ky * kw + kx) * cm;
+            if (m == 1) {
+              int q = 0;
+              for (; q + 4 <= c; q += 4)
+                wasm_v128_store(o + q, wasm_f32x4_add(wasm_v128_load(o + q),
+                                                      wasm_f32x4_mul(wasm_v128_load(g + q),
+                                                                     wasm_v128_load(f + q))));
+              for (; q < c; q++) o[q] += g[q] * f[q];
+            } else {
+              for (int q = 0; q < c; q++) {
+                float s = 0;
+                for (int k = 0; k < m; k++) s += g[q * m + k] * f[q * m + k];
+                o[q] += s;
+              }
+            }
+          }
+        }
+      }
+}

@@ -20,6 +20,12 @@ export interface SimdKernels {
   ): void;
   binary_f32(op: number, a: number, aPeriod: number, b: number, bPeriod: number, n: number, out: number): void;
   batch_norm(x: number, rows: number, c: number, mean: number, variance: number, offset: number, scale: number, eps: number, coef: number, out: number): void;
+  masked_gradient(dy: number, x: number, n: number, lo: number, hi: number, loInclusive: number, out: number): void;
+  depthwise_input_grad(
+    dy: number, filter: number, n: number, h: number, w: number, c: number, oh: number, ow: number,
+    kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number,
+    m: number, out: number,
+  ): void;
   greater_equal_scalar(x: number, n: number, s: number, out: number): void;
   less_equal_scalar(x: number, n: number, s: number, out: number): void;
   logical_and(a: number, b: number, n: number, out: number): void;

@@ -1,0 +1,145 @@
+/**
+ * Training throughput of mobile2, the ResNet and the base CNN on every TensorFlow.js backend this
+ * machine has and in PyTorch (one thread), in one run; then two wasm trainings in parallel.
+ *
+ *   npm run build && node dist/bench/train-throughput/run.js [batches=6]
+ *
+ * Writes bench/results/train-throughput.{json,md}. Installs Debian's python3-torch if
+ * /usr/bin/python3 cannot import torch (needs root and apt). Each measurement runs in its own
+ * process; the cpu backend trains only the base CNN, for one batch of 8 (it takes minutes per
+ * batch of 128).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describeBackends } from '../../src/ml/backend.js';
+import type { Measurement } from './worker.js';
+import { BATCH, CLASSES, NETWORKS, type NetworkName } from './workload.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = join(here, '..', '..', '..');
+const workerJs = join(here, 'worker.js');
+const torchScript = join(repoRoot, 'bench', 'train-throughput', 'torch_bench.py');
+const PYTHON = '/usr/bin/python3';
+const batches = Number(process.argv[2] ?? 6);
+const networks = Object.keys(NETWORKS) as NetworkName[];
+
+function runJson(command: string, args: string[]): Promise<Measurement> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('close', (code) => {
+      const line = out.trim().split('\n').pop() ?? '';
+      if (code === 0 && line.startsWith('{')) resolve(JSON.parse(line) as Measurement);
+      else reject(new Error(`${command} ${args.join(' ')} failed (${code}): ${err.trim().split('\n').slice(-3).join(' | ')}`));
+    });
+  });
+}
+
+const tfjs = (backend: string, network: string, n: number, warmup: number, batchSize = BATCH) =>
+  runJson(process.execPath, [workerJs, backend, network, String(n), String(warmup), String(batchSize)]);
+
+/** The cpu backend needs minutes per batch of 128; its per-image cost does not depend on the batch. */
+const CPU_BATCH = 8;
+
+function ensureTorch(): string | undefined {
+  const probe = () => spawnSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+  let r = probe();
+  if (r.status !== 0) {
+    console.log('installing python3-torch (apt-get) ...');
+    spawnSync('apt-get', ['install', '-y', 'python3-torch'], { stdio: 'ignore' });
+    r = probe();
+  }
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+const results: Measurement[] = [];
+function report(m: Measurement) {
+  results.push(m);
+  console.log(`${m.network.padEnd(8)} ${m.backend.padEnd(10)} ${m.imagesPerSecond.toFixed(1).padStart(8)} images/s  ` +
+    `${m.imagesPerCpuSecond.toFixed(1).padStart(8)} images/CPU-s  (${m.batches} batches of ${m.batchSize ?? BATCH}, ${m.params} params, ${m.device})`);
+}
+
+const started = new Date().toISOString();
+const backends = (await describeBackends()).candidates;
+const tensorflowAvailable = backends.some((c) => c.name.startsWith('tfjs-node') && c.ok);
+console.log(`batch ${BATCH}, 28x28x1, ${CLASSES} classes, Adam; ${cpus().length} cores`);
+for (const c of backends) console.log(`  ${c.name}: ${c.ok ? 'available' : 'unavailable'} (${c.why})`);
+
+for (const network of networks) {
+  if (tensorflowAvailable) report(await tfjs('tensorflow', network, batches, 1));
+  report(await tfjs('wasm', network, batches, 1));
+}
+report(await tfjs('cpu', 'cnn', 1, 0, CPU_BATCH));
+
+const torchVersion = ensureTorch();
+if (torchVersion) {
+  for (const network of networks) report(await runJson(PYTHON, [torchScript, network, String(batches), '1']));
+} else {
+  console.log('PyTorch unavailable: skipped');
+}
+
+// Two stages side by side, as the scheduler runs them on a 2-core machine.
+const pair = await Promise.all([tfjs('wasm', 'mobile2', batches, 1), tfjs('wasm', 'mobile2', batches, 1)]);
+const single = results.find((m) => m.network === 'mobile2' && m.backend === 'wasm')!;
+const parallel = {
+  network: 'mobile2',
+  backend: 'wasm',
+  processes: 2,
+  imagesPerSecond: pair.reduce((s, m) => s + m.imagesPerSecond, 0),
+  perProcessImagesPerSecond: pair.map((m) => m.imagesPerSecond),
+  perProcessImagesPerCpuSecond: pair.map((m) => m.imagesPerCpuSecond),
+  speedupOverOne: pair.reduce((s, m) => s + m.imagesPerSecond, 0) / single.imagesPerSecond,
+};
+console.log(`2 × wasm mobile2 in parallel: ${parallel.imagesPerSecond.toFixed(1)} images/s together ` +
+  `(${parallel.speedupOverOne.toFixed(2)}× one process)`);
+
+const torchOf = (network: string) => results.find((m) => m.backend === 'pytorch' && m.network === network);
+const rows = results.filter((m) => m.backend !== 'pytorch').map((m) => {
+  const t = torchOf(m.network);
+  return {
+    ...m,
+    vsPytorchWall: t ? m.imagesPerSecond / t.imagesPerSecond : undefined,
+    vsPytorchCpu: t ? m.imagesPerCpuSecond / t.imagesPerCpuSecond : undefined,
+  };
+});
+for (const r of rows) {
+  if (r.vsPytorchWall !== undefined) {
+    console.log(`${r.network} ${r.backend}: ${r.vsPytorchWall.toFixed(2)}× PyTorch (wall), ${r.vsPytorchCpu!.toFixed(2)}× (CPU time)`);
+  }
+}
+
+const outDir = join(repoRoot, 'bench', 'results');
+mkdirSync(outDir, { recursive: true });
+const loadavg = spawnSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).stdout.trim();
+writeFileSync(join(outDir, 'train-throughput.json'), JSON.stringify({
+  started, batch: BATCH, classes: CLASSES, batches, cores: cpus().length, cpu: cpus()[0]?.model, loadavgAtEnd: loadavg,
+  pytorch: torchVersion ?? null, results: rows, pytorchResults: results.filter((m) => m.backend === 'pytorch'), parallel,
+}, null, 2) + '\n');
+
+const fmt = (x: number | undefined, d = 1) => (x === undefined ? '–' : x.toFixed(d));
+const md = [
+  '# Training throughput',
+  '',
+  `Run ${started} by \`node dist/bench/train-throughput/run.js ${batches}\` on ${cpus().length} cores (${cpus()[0]?.model}).`,
+  `Batch ${BATCH} of 28×28×1 images, ${CLASSES} classes, softmax cross-entropy, Adam; ${batches} timed batches after one warm-up`,
+  `(the cpu backend: one batch of ${CPU_BATCH}, no warm-up). PyTorch ${torchVersion ?? 'unavailable'} (Debian python3-torch), \`torch.set_num_threads(1)\`.`,
+  `Load average at the end: ${loadavg} — other work shared the machine, so wall-clock figures are low;`,
+  'images per CPU-second (throughput per second of the process\'s own CPU time) is the steadier comparison.',
+  '',
+  '| network | backend | images/s (wall) | images per CPU-second | × PyTorch (wall) | × PyTorch (CPU-s) |',
+  '|---|---|---:|---:|---:|---:|',
+  ...rows.map((r) => `| ${r.network} | ${r.backend} | ${fmt(r.imagesPerSecond)} | ${fmt(r.imagesPerCpuSecond)} | ${fmt(r.vsPytorchWall, 2)} | ${fmt(r.vsPytorchCpu, 2)} |`),
+  ...results.filter((m) => m.backend === 'pytorch').map((m) => `| ${m.network} | pytorch (1 thread) | ${fmt(m.imagesPerSecond)} | ${fmt(m.imagesPerCpuSecond)} | 1.00 | 1.00 |`),
+  '',
+  `Two wasm mobile2 trainings in parallel: ${fmt(parallel.imagesPerSecond)} images/s together ` +
+    `(${parallel.perProcessImagesPerSecond.map((x) => fmt(x)).join(' + ')}), ${fmt(parallel.speedupOverOne, 2)}× one process (target ≥ 1.8×).`,
+  '',
+].join('\n');
+writeFileSync(join(outDir, 'train-throughput.md'), md);
+console.log(`wrote ${join(outDir, 'train-throughput.md')}`);
