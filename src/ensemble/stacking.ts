@@ -7,7 +7,7 @@
 import type { Predictions } from '../artifacts/predictions.js';
 import { SeededRng } from '../data/rng.js';
 import { fitSoftmaxRegression, predictLogits, type RegressionStructure, type SoftmaxRegression } from './softmax-regression.js';
-import { logProbsOf } from './probability.js';
+import { classBalancedRowWeights, logProbsOf } from './probability.js';
 
 /** What each member contributes per class: its log-probabilities or its probabilities. */
 export type StackInput = 'log-probs' | 'probs';
@@ -19,6 +19,8 @@ export interface StackingOptions {
   iterations: number;
   folds: number;
   seed: number;
+  /** Weight rows so that every class counts alike (a balanced test set). */
+  classBalanced?: boolean;
   onProgress?: (step: number, total: number) => void;
   shouldStop?: () => boolean;
 }
@@ -79,23 +81,31 @@ export interface StackingResult {
   validationLogits: Float32Array;
 }
 
-export function fitStacking(valMembers: Predictions[], labels: Int32Array, opts: StackingOptions): StackingResult {
+export async function fitStacking(valMembers: Predictions[], labels: Int32Array, opts: StackingOptions): Promise<StackingResult> {
   const { rows, numClasses: C } = valMembers[0]!;
   const M = valMembers.length;
   const dims = M * C;
   const x = stackFeatures(valMembers, opts.input);
   const anchor = averageAnchor(opts.structure, M, C);
-  const fit = (rowIds: number[]) =>
-    fitSoftmaxRegression(
-      { x: rowsOf(x, dims, rowIds), rows: rowIds.length, dims, labels: Int32Array.from(rowIds, (r) => labels[r]!), classes: C },
+  const fit = (rowIds: number[]) => {
+    const fitLabels = Int32Array.from(rowIds, (r) => labels[r]!);
+    return fitSoftmaxRegression(
+      {
+        x: rowsOf(x, dims, rowIds), rows: rowIds.length, dims, labels: fitLabels, classes: C,
+        ...(opts.classBalanced ? { rowWeights: classBalancedRowWeights(fitLabels, C) } : {}),
+      },
       { structure: opts.structure, l2: opts.l2, iterations: opts.iterations, anchor, onIteration: () => opts.shouldStop?.() ?? false },
     );
+  };
   const labeled = Array.from({ length: rows }, (_, r) => r).filter((r) => labels[r]! >= 0);
   const total = opts.folds + 1;
   const fold = stratifiedFolds(labels, opts.folds, opts.seed);
+  // Between fits, yield to the event loop so progress reaches the engine and a cancel can arrive.
+  const pause = () => new Promise((resolve) => setImmediate(resolve));
   const model = fit(labeled);
   const iterations = [model.iterations];
   opts.onProgress?.(1, total);
+  await pause();
   const validationLogits = predictLogits(model, x, rows);
   for (let k = 0; k < opts.folds; k++) {
     const held = labeled.filter((r) => fold[r] === k);
@@ -105,6 +115,8 @@ export function fitStacking(valMembers: Predictions[], labels: Int32Array, opts:
     const heldLogits = predictLogits(foldModel, rowsOf(x, dims, held), held.length);
     held.forEach((r, i) => validationLogits.set(heldLogits.subarray(i * C, (i + 1) * C), r * C));
     opts.onProgress?.(k + 2, total);
+    await pause();
+    if (opts.shouldStop?.()) break;
   }
   return { model, iterations, validationLogits };
 }
