@@ -1,0 +1,34 @@
+/** Turns the training loop's per-batch updates into the progress events train/classifier reports. */
+import type { ProgressUpdate } from '../../exec/node-contract.js';
+
+export class BatchProgress {
+  private epochStart = performance.now();
+  private stepsThisEpoch = 0;
+
+  constructor(
+    private readonly batchSize: number,
+    private readonly rowsPerEpoch: number,
+  ) {}
+
+  /** `{loss, accuracy, lr}` → `{loss, acc, lr, images_per_s}`, the rate over the epoch so far. */
+  update(u: ProgressUpdate): ProgressUpdate {
+    this.stepsThisEpoch++;
+    const seconds = (performance.now() - this.epochStart) / 1000;
+    const images = Math.min(this.stepsThisEpoch * this.batchSize, this.rowsPerEpoch);
+    const m = u.metrics ?? {};
+    return {
+      ...u,
+      metrics: {
+        loss: m.loss ?? NaN,
+        acc: m.accuracy ?? NaN,
+        lr: m.lr ?? NaN,
+        images_per_s: seconds > 0 ? Math.round(images / seconds) : 0,
+      },
+    };
+  }
+
+  endEpoch(): void {
+    this.epochStart = performance.now();
+    this.stepsThisEpoch = 0;
+  }
+}
