@@ -5,6 +5,7 @@
 //   node bench/lt100-seed/bench.mjs                       # the budget in bench/lt100-seed/budget.yaml
 //   node bench/lt100-seed/bench.mjs --full                # the published recipe (hours on 2 cores)
 //   node bench/lt100-seed/bench.mjs --cache DIR --keep    # reuse a cache (then the first run may hit)
+//   node bench/lt100-seed/bench.mjs --tables-only         # rewrite the tables from the last two runs in the cache
 // Run from the project root after `npm run build`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,7 +20,8 @@ const cache = resolve(option('--cache', join(tmpdir(), 'dag-bench-lt100-seed')))
 const full = flag('--full');
 const budgetFile = 'bench/lt100-seed/budget.yaml';
 const pipeline = 'pipelines/seed-replica.yaml';
-if (!flag('--keep')) rmSync(cache, { recursive: true, force: true });
+const tablesOnly = flag('--tables-only');
+if (!flag('--keep') && !tablesOnly) rmSync(cache, { recursive: true, force: true });
 mkdirSync(cache, { recursive: true });
 
 const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
@@ -36,11 +38,26 @@ function dag(extra) {
   return { seconds, run: history.runs.at(-1) };
 }
 
-const before = load();
-const first = dag([]);
-const afterFirst = load();
-const second = dag(['--set', 'space=logits']);
-const afterSecond = load();
+/** A run recorded in the cache's history, with its wall time. */
+function recorded(run) {
+  return { seconds: (Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000, run };
+}
+const previous = tablesOnly ? JSON.parse(readFileSync(join(root, 'bench', 'results', 'lt100-seed.json'), 'utf8')) : null;
+const before = previous ? previous.loadAverage.before : load();
+const first = tablesOnly ? recorded(JSON.parse(readFileSync(join(cache, 'history.json'), 'utf8')).runs.at(-2)) : dag([]);
+const afterFirst = previous ? previous.loadAverage.afterFirstRun : load();
+const second = tablesOnly ? recorded(JSON.parse(readFileSync(join(cache, 'history.json'), 'utf8')).runs.at(-1)) : dag(['--set', 'space=logits']);
+const afterSecond = previous ? previous.loadAverage.afterRerun : load();
+
+/** Provenance of a stage's cached result (the action entry names the backend that computed it). */
+function provenance(stage) {
+  try {
+    const entry = JSON.parse(readFileSync(join(cache, 'actions', stage.key.slice(0, 2), `${stage.key.slice(2)}.json`), 'utf8'));
+    return entry.provenance ?? {};
+  } catch {
+    return {};
+  }
+}
 
 const stage = (run, id) => run.stages.find((s) => s.stageId === id);
 const ev = stage(first.run, 'eval').metrics;
@@ -56,7 +73,7 @@ const result = {
   machine: `${cpus().length} cores (${cpus()[0]?.model ?? '?'})`,
   loadAverage: { before, afterFirstRun: afterFirst, afterRerun: afterSecond },
   budget,
-  backend: teachers.map((t) => t.provenance?.backend).filter(Boolean)[0] ?? 'see provenance',
+  backend: teachers.map((t) => { const p = provenance(t); return p.backend ? `${p.backend} (${p.device})` : undefined; }).filter(Boolean)[0] ?? 'unknown',
   accuracy: ev.accuracy,
   head_acc: ev.head_acc,
   middle_acc: ev.middle_acc,
@@ -70,6 +87,7 @@ const result = {
   rerun: { change: '--set space=logits (the vote averages logits instead of probabilities)', wallSeconds: second.seconds, trainingStagesCached: `${rerunHits.length}/${trainingIds.length}`, ran: rerunRan, accuracy: ev2.accuracy, balanced_accuracy: ev2.balanced_accuracy },
 };
 const pct = (x) => (typeof x === 'number' ? (100 * x).toFixed(1) : 'n/a');
+const rowsPerEpoch = stage(first.run, 'balance')?.metrics?.rows;
 const md = `# bench/lt100-seed — seed-replica on QuickDraw-LT100
 
 \`node bench/lt100-seed/bench.mjs\` on ${result.date.slice(0, 16)} UTC, ${result.machine}, backend ${result.backend}.
@@ -77,6 +95,7 @@ Load average (1, 5, 15 min): ${before} before, ${afterFirst} after the run, ${af
 the machine is shared, so times are noisy and much slower than on an idle machine.
 
 Budget: ${full ? 'the published recipe (pipelines/seed-replica.yaml defaults)' : `**reduced** — \`${budgetFile}\`: ${budget}`}.
+Rows per epoch after oversampling: ${rowsPerEpoch ?? '?'}.
 Test: the 10,000 balanced LT100 test drawings (100 per class); head / middle / tail = thirds of the
 classes by training count. Data: Google's Quick, Draw! (CC BY 4.0).
 

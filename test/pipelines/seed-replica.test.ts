@@ -22,8 +22,8 @@ test('seed-replica at a tiny budget: teachers and vote score a separate test sou
     ...set('testSource.path', join(sharedData, 'renderer-check')),
     ...set('classesFile', 'six-classes.txt'),
     ...set('trainMax', '100'), ...set('trainMin', '20'), ...set('testPerClass', '25'), ...set('oversampleTo', '100'),
-    ...set('seeds', '[1, 2]'), ...set('epochs', '3'), ...set('width', '0.5'), ...set('batchSize', '32'), ...set('lr', '0.003'),
-    ...set('backend', 'wasm'),
+    ...set('seeds', '[1, 2]'), ...set('epochs', '5'), ...set('width', '0.5'), ...set('batchSize', '32'), ...set('lr', '0.003'),
+    ...set('bnMomentum', '0.9'), ...set('backend', 'wasm'),
   ];
   const r = await dagAsync(dir, ['run', 'pipelines/seed-replica.yaml', '--plain', ...args]).done;
   assert.equal(r.code, 0, r.stderr + r.stdout.slice(-2000));
