@@ -63,6 +63,7 @@ export default defineNode({
     };
     let probs: Float32Array;
     if (p.assign === 'sinkhorn') {
+      if (adjusting) ctx.log('note: balanced assignment rescales every class, so it absorbs the logit adjustment (a per-class offset): the result is that of assignment alone');
       const target = priorFromCounts(p.targetPrior === 'uniform' ? new Array<number>(C).fill(1) : p.targetPrior, classes, 0, 'targetPrior');
       const result = sinkhorn(logits, rows, target, { iterations: p.iterations, tolerance: p.tolerance });
       if (!result.converged) ctx.log(`sinkhorn stopped after ${result.iterations} iterations with a column-sum deviation of ${result.maxDeviation.toExponential(2)} (tolerance ${p.tolerance})`);

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { defineNode } from '../../src/exec/node-contract.js';
 import { writePredictions } from '../../src/artifacts/predictions.js';
-import { ensemblePredictions, mergedLabels, readMembers } from '../../src/ensemble/members.js';
+import { ensemblePredictions, membersInput, mergedLabels, readMembers } from '../../src/ensemble/members.js';
 import { normalizeWeights, pool } from '../../src/ensemble/combine.js';
 import { labeledMetrics } from '../../src/ensemble/probability.js';
 
@@ -20,7 +20,7 @@ export default defineNode({
   version: 1,
   description: 'Mean (optionally weighted) of several predictions\' probabilities or logits',
   params,
-  inputs: { predictions: { kind: 'predictions', many: true, description: 'one predictions artifact per member, same rows and classes' } },
+  inputs: { predictions: membersInput },
   outputs: { predictions: { kind: 'predictions', description: 'the averaged predictions (with logits when space: logits)' } },
   resources: { cpu: 1, gpu: 0 },
   async run(ctx) {

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { defineNode } from '../../src/exec/node-contract.js';
 import { writePredictions } from '../../src/artifacts/predictions.js';
-import { ensemblePredictions, mergedLabels, readMembers } from '../../src/ensemble/members.js';
+import { ensemblePredictions, membersInput, mergedLabels, readMembers } from '../../src/ensemble/members.js';
 import { hardVote, normalizeWeights, pool } from '../../src/ensemble/combine.js';
 import { labeledMetrics, round } from '../../src/ensemble/probability.js';
 
@@ -19,7 +19,7 @@ export default defineNode({
   version: 1,
   description: 'Majority vote (hard) or mean probability (soft) of several predictions over the same rows',
   params,
-  inputs: { predictions: { kind: 'predictions', many: true, description: 'one predictions artifact per member, same rows and classes' } },
+  inputs: { predictions: membersInput },
   outputs: { predictions: { kind: 'predictions', description: 'the ensemble\'s predictions (hard: (votes + mean prob) / (members + 1))' } },
   resources: { cpu: 1, gpu: 0 },
   async run(ctx) {

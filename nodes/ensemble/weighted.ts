@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { defineNode } from '../../src/exec/node-contract.js';
 import { writePredictions } from '../../src/artifacts/predictions.js';
-import { ensemblePredictions, mergedLabels, readFittedMembers } from '../../src/ensemble/members.js';
+import { ensemblePredictions, fittedEnsembleInputs, mergedLabels, readFittedMembers } from '../../src/ensemble/members.js';
 import { pool } from '../../src/ensemble/combine.js';
 import { fitWeights } from '../../src/ensemble/fit-weights.js';
 import { labeledMetrics, round } from '../../src/ensemble/probability.js';
@@ -22,10 +22,7 @@ export default defineNode({
   version: 1,
   description: 'Weighted mean of several predictions, weights fit on a labeled validation split',
   params,
-  inputs: {
-    val: { kind: 'predictions', many: true, description: 'each member\'s predictions on the labeled validation rows' },
-    test: { kind: 'predictions', many: true, description: 'each member\'s predictions on the rows to predict, same member order as val' },
-  },
+  inputs: fittedEnsembleInputs,
   outputs: { predictions: { kind: 'predictions', description: 'the weighted ensemble on the test rows; weights in meta.json' } },
   resources: { cpu: 1, gpu: 0 },
   async run(ctx) {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { defineNode } from '../../src/exec/node-contract.js';
 import { writePredictions } from '../../src/artifacts/predictions.js';
 import { fitGbdt, gbdtLogits } from '../../src/features/gbdt.js';
-import { featurePredictions, readTrainTest } from '../../src/features/train-test.js';
+import { featureClassifierInputs, featurePredictions, readTrainTest } from '../../src/features/train-test.js';
 import { labeledMetrics, round } from '../../src/ensemble/probability.js';
 
 const params = z.strictObject({
@@ -23,17 +23,14 @@ export default defineNode({
   version: 1,
   description: 'Gradient-boosted decision trees (multiclass softmax, histogram splits) on features',
   params,
-  inputs: {
-    train: { kind: 'features', description: 'labeled training features' },
-    test: { kind: 'features', description: 'features of the rows to predict' },
-  },
+  inputs: featureClassifierInputs,
   outputs: { predictions: { kind: 'predictions', description: 'GBDT predictions on the test rows (with logits)' } },
   resources: { cpu: 1, gpu: 0 },
   async run(ctx) {
     const p = ctx.params;
     const { train, test } = readTrainTest(ctx.input('train'), ctx.input('test'));
     let lastLoss = NaN;
-    const model = fitGbdt(
+    const model = await fitGbdt(
       { x: train.features, rows: train.rows, dims: train.dims, labels: train.labels, classes: train.classes.length },
       {
         ...p,
@@ -44,7 +41,7 @@ export default defineNode({
         },
       },
     );
-    if (ctx.signal.aborted) throw new Error('cancelled');
+    if (ctx.signal.aborted) throw ctx.signal.reason;
     const logits = gbdtLogits(model, test.features, test.rows);
     const preds = featurePredictions(test, logits, { classifier: 'gbdt', params: p, trees: model.trees.length * model.classes });
     writePredictions(ctx.outputDir('predictions'), preds);

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { defineNode } from '../../src/exec/node-contract.js';
 import { writePredictions } from '../../src/artifacts/predictions.js';
 import { fitLda, ldaLogits } from '../../src/features/lda.js';
-import { featurePredictions, readTrainTest } from '../../src/features/train-test.js';
+import { featureClassifierInputs, featurePredictions, readTrainTest } from '../../src/features/train-test.js';
 import { labeledMetrics, round } from '../../src/ensemble/probability.js';
 
 const params = z.strictObject({
@@ -18,10 +18,7 @@ export default defineNode({
   version: 1,
   description: 'Linear discriminant analysis with covariance shrinkage on features (embeddings or pixels)',
   params,
-  inputs: {
-    train: { kind: 'features', description: 'labeled training features' },
-    test: { kind: 'features', description: 'features of the rows to predict' },
-  },
+  inputs: featureClassifierInputs,
   outputs: { predictions: { kind: 'predictions', description: 'LDA predictions on the test rows (with logits)' } },
   resources: { cpu: 1, gpu: 0 },
   async run(ctx) {

@@ -3,7 +3,7 @@
  * describe the same rows and classes. A member is named by the stage output that produced it
  * (`predict@2.predictions`), which is how weights and messages refer to it.
  */
-import type { InputArtifact } from '../exec/node-contract.js';
+import type { InputArtifact, PortSpec } from '../exec/node-contract.js';
 import { NodeUserError } from '../exec/node-contract.js';
 import { checkAligned, readPredictions, type Predictions } from '../artifacts/predictions.js';
 import { labeledRows } from './probability.js';
@@ -70,3 +70,12 @@ export function ensemblePredictions(
     meta: { ...(like.meta.split !== undefined ? { split: like.meta.split } : {}), ...meta },
   };
 }
+
+/** The inputs of an ensemble fit on validation predictions and applied to test predictions. */
+export const fittedEnsembleInputs: Record<'val' | 'test', PortSpec> = {
+  val: { kind: 'predictions', many: true, description: 'each member\'s predictions on the labeled validation rows' },
+  test: { kind: 'predictions', many: true, description: 'each member\'s predictions on the rows to predict, same member order as val' },
+};
+
+/** The input of an ensemble of fixed combination: one predictions artifact per member. */
+export const membersInput: PortSpec = { kind: 'predictions', many: true, description: 'one predictions artifact per member, same rows and classes' };

@@ -79,7 +79,7 @@ export interface StackingResult {
   validationLogits: Float32Array;
 }
 
-export function fitStacking(valMembers: Predictions[], labels: Int32Array, opts: StackingOptions): StackingResult {
+export async function fitStacking(valMembers: Predictions[], labels: Int32Array, opts: StackingOptions): Promise<StackingResult> {
   const { rows, numClasses: C } = valMembers[0]!;
   const M = valMembers.length;
   const dims = M * C;
@@ -93,9 +93,12 @@ export function fitStacking(valMembers: Predictions[], labels: Int32Array, opts:
   const labeled = Array.from({ length: rows }, (_, r) => r).filter((r) => labels[r]! >= 0);
   const total = opts.folds + 1;
   const fold = stratifiedFolds(labels, opts.folds, opts.seed);
+  // Between fits, yield to the event loop so progress reaches the engine and a cancel can arrive.
+  const pause = () => new Promise((resolve) => setImmediate(resolve));
   const model = fit(labeled);
   const iterations = [model.iterations];
   opts.onProgress?.(1, total);
+  await pause();
   const validationLogits = predictLogits(model, x, rows);
   for (let k = 0; k < opts.folds; k++) {
     const held = labeled.filter((r) => fold[r] === k);
@@ -105,6 +108,8 @@ export function fitStacking(valMembers: Predictions[], labels: Int32Array, opts:
     const heldLogits = predictLogits(foldModel, rowsOf(x, dims, held), held.length);
     held.forEach((r, i) => validationLogits.set(heldLogits.subarray(i * C, (i + 1) * C), r * C));
     opts.onProgress?.(k + 2, total);
+    await pause();
+    if (opts.shouldStop?.()) break;
   }
   return { model, iterations, validationLogits };
 }

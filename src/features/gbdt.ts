@@ -28,7 +28,11 @@ export interface GbdtOptions {
   /** Least summed hessian in a child of a split. */
   minChildWeight: number;
   seed: number;
-  /** Called after each round with the training loss; return true to stop early (e.g. on abort). */
+  /**
+   * Called before each round with the training loss so far; return true to stop (e.g. on abort).
+   * The fit yields to the event loop after each call, so progress reaches the engine and a cancel
+   * can arrive.
+   */
   onRound?: (round: number, trainLoss: number) => boolean | void;
 }
 
@@ -213,7 +217,7 @@ function growTree(ctx: GrowContext, sampleRows: Int32Array, features: number[]):
   };
 }
 
-export function fitGbdt(data: GbdtData, opts: GbdtOptions): GbdtModel {
+export async function fitGbdt(data: GbdtData, opts: GbdtOptions): Promise<GbdtModel> {
   if (opts.bins < 2 || opts.bins > 256) throw new Error('bins must be in 2..256');
   const { rows: N, dims: D, classes: C } = data;
   const labeledIds = Int32Array.from({ length: N }, (_, r) => r).filter((r) => data.labels[r]! >= 0);
@@ -247,7 +251,10 @@ export function fitGbdt(data: GbdtData, opts: GbdtOptions): GbdtModel {
       for (let c = 0; c < C; c++) prob[o + c] = Math.exp(score[o + c]! - max) / z;
       loss -= Math.log(Math.max(prob[o + y[r]!]!, 1e-300));
     }
-    if (opts.onRound?.(round, loss / n)) break;
+    if (opts.onRound) {
+      if (opts.onRound(round, loss / n)) break;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     const roundRng = rng.fork(round);
     const sample = opts.subsample >= 1 ? Int32Array.from({ length: n }, (_, r) => r) : Int32Array.from({ length: n }, (_, r) => r).filter(() => roundRng.next() < opts.subsample);
     const roundTrees: Tree[] = [];

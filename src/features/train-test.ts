@@ -1,5 +1,5 @@
 /** The `train` and `test` features inputs of a feature classifier, checked to fit together. */
-import type { InputArtifact } from '../exec/node-contract.js';
+import type { InputArtifact, PortSpec } from '../exec/node-contract.js';
 import { NodeUserError } from '../exec/node-contract.js';
 import { readFeatures, type Features, type Predictions } from '../artifacts/predictions.js';
 import { labeledRows, softmaxRows } from '../ensemble/probability.js';
@@ -25,3 +25,9 @@ export function featurePredictions(test: Features, logits: Float32Array, meta: R
     meta: { ...(test.meta.split !== undefined ? { split: test.meta.split } : {}), ...meta },
   };
 }
+
+/** The inputs of a classifier trained on features and predicting other features' rows. */
+export const featureClassifierInputs: Record<'train' | 'test', PortSpec> = {
+  train: { kind: 'features', description: 'labeled training features' },
+  test: { kind: 'features', description: 'features of the rows to predict' },
+};

@@ -117,3 +117,19 @@ test('feature classifiers: mismatched train/test features are user errors', asyn
   await assert.rejects(run(gbdt, {}, twoD, other, 'err2'), (e: Error) => e instanceof NodeUserError && /different classes/.test(e.message));
   await assert.rejects(run(gbdt, { bins: 1000 }, twoD, twoD, 'err3'), NodeUserError);
 });
+
+test('GBDT stops between rounds when the run is cancelled', async () => {
+  const controller = new AbortController();
+  let rounds = 0;
+  const run = runNodeInProcess(gbdt, {
+    params: { rounds: 500 },
+    inputs: { train: [trainF], test: [testF] },
+    signal: controller.signal,
+    onEvent: (e) => {
+      if (e.type === 'progress' && ++rounds === 2) controller.abort(new Error('cancelled by the test'));
+    },
+    ...nodeDirs('gbdt-abort'),
+  });
+  await assert.rejects(run, /cancelled by the test/);
+  assert.equal(rounds, 2);
+});
