@@ -15,6 +15,7 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeBackends } from '../../src/ml/backend.js';
+import { renderMarkdown, type BenchReport } from './render.js';
 import type { Measurement } from './worker.js';
 import { BATCH, CLASSES, NETWORKS, type NetworkName } from './workload.js';
 
@@ -117,29 +118,13 @@ for (const r of rows) {
 const outDir = join(repoRoot, 'bench', 'results');
 mkdirSync(outDir, { recursive: true });
 const loadavg = spawnSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).stdout.trim();
-writeFileSync(join(outDir, 'train-throughput.json'), JSON.stringify({
-  started, batch: BATCH, classes: CLASSES, batches, cores: cpus().length, cpu: cpus()[0]?.model, loadavgAtEnd: loadavg,
-  pytorch: torchVersion ?? null, results: rows, pytorchResults: results.filter((m) => m.backend === 'pytorch'), parallel,
-}, null, 2) + '\n');
+const benchReport: BenchReport = {
+  started, batch: BATCH, classes: CLASSES, batches, cpuBatch: CPU_BATCH, cores: cpus().length, cpu: cpus()[0]?.model ?? '',
+  loadavgAtEnd: loadavg, pytorch: torchVersion ?? null, results: rows,
+  pytorchResults: results.filter((m) => m.backend === 'pytorch'), parallel,
+};
+writeFileSync(join(outDir, 'train-throughput.json'), JSON.stringify(benchReport, null, 2) + '\n');
 
-const fmt = (x: number | undefined, d = 1) => (x === undefined ? '–' : x.toFixed(d));
-const md = [
-  '# Training throughput',
-  '',
-  `Run ${started} by \`node dist/bench/train-throughput/run.js ${batches}\` on ${cpus().length} cores (${cpus()[0]?.model}).`,
-  `Batch ${BATCH} of 28×28×1 images, ${CLASSES} classes, softmax cross-entropy, Adam; ${batches} timed batches after one warm-up`,
-  `(the cpu backend: one batch of ${CPU_BATCH}, no warm-up). PyTorch ${torchVersion ?? 'unavailable'} (Debian python3-torch), \`torch.set_num_threads(1)\`.`,
-  `Load average at the end: ${loadavg} — other work shared the machine, so wall-clock figures are low;`,
-  'images per CPU-second (throughput per second of the process\'s own CPU time) is the steadier comparison.',
-  '',
-  '| network | backend | images/s (wall) | images per CPU-second | × PyTorch (wall) | × PyTorch (CPU-s) |',
-  '|---|---|---:|---:|---:|---:|',
-  ...rows.map((r) => `| ${r.network} | ${r.backend} | ${fmt(r.imagesPerSecond)} | ${fmt(r.imagesPerCpuSecond)} | ${fmt(r.vsPytorchWall, 2)} | ${fmt(r.vsPytorchCpu, 2)} |`),
-  ...results.filter((m) => m.backend === 'pytorch').map((m) => `| ${m.network} | pytorch (1 thread) | ${fmt(m.imagesPerSecond)} | ${fmt(m.imagesPerCpuSecond)} | 1.00 | 1.00 |`),
-  '',
-  `Two wasm mobile2 trainings in parallel: ${fmt(parallel.imagesPerSecond)} images/s together ` +
-    `(${parallel.perProcessImagesPerSecond.map((x) => fmt(x)).join(' + ')}), ${fmt(parallel.speedupOverOne, 2)}× one process (target ≥ 1.8×).`,
-  '',
-].join('\n');
+const md = renderMarkdown(benchReport);
 writeFileSync(join(outDir, 'train-throughput.md'), md);
 console.log(`wrote ${join(outDir, 'train-throughput.md')}`);

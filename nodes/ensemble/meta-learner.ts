@@ -9,7 +9,7 @@ import { defineNode, NodeUserError } from '../../src/exec/node-contract.js';
 import { writePredictions } from '../../src/artifacts/predictions.js';
 import { ensemblePredictions, fittedEnsembleInputs, mergedLabels, readFittedMembers } from '../../src/ensemble/members.js';
 import { applyStacking, fitStacking } from '../../src/ensemble/stacking.js';
-import { accuracy, labeledMetrics, labeledRows, round, softmaxRows } from '../../src/ensemble/probability.js';
+import { accuracy, balancedAccuracy, labeledMetrics, labeledRows, round, softmaxRows } from '../../src/ensemble/probability.js';
 import { normalizeWeights, pool } from '../../src/ensemble/combine.js';
 
 const params = z.strictObject({
@@ -27,6 +27,8 @@ const params = z.strictObject({
   iterations: z.number().int().positive().default(100),
   /** Cross-validation folds on the validation rows, for the honest validation accuracy. */
   folds: z.number().int().min(2).default(5),
+  /** Weight validation rows so that every class counts alike in the fit (for a balanced test set). */
+  classBalanced: z.boolean().default(false),
   seed: z.number().int().default(0),
 });
 
@@ -49,7 +51,7 @@ export default defineNode({
     const C = valPreds[0]!.numClasses;
     if (labeledRows(valLabels) < p.folds) throw new NodeUserError(`val predictions have ${labeledRows(valLabels)} labeled rows, fewer than folds (${p.folds})`);
     const stack = await fitStacking(valPreds, valLabels, {
-      input: p.input, structure: p.structure, l2: p.l2, iterations: p.iterations, folds: p.folds, seed: p.seed,
+      input: p.input, structure: p.structure, l2: p.l2, iterations: p.iterations, folds: p.folds, seed: p.seed, classBalanced: p.classBalanced,
       onProgress: (step, total) => ctx.progress({ step, total, unit: 'fit', label: step === 1 ? 'all validation rows' : `fold ${step - 1}/${total - 1}` }),
       shouldStop: () => ctx.signal.aborted,
     });
@@ -61,7 +63,7 @@ export default defineNode({
     const average = pool(valPreds, normalizeWeights(undefined, valPreds.length), 'probs').probs;
     const cv = labeledMetrics(valProbs, valLabels, C, 'val_cv_');
     const names = test.map((m) => m.name);
-    const meta = { ensemble: 'meta-learner', members: names, input: p.input, structure: p.structure, l2: p.l2, folds: p.folds, validation: cv };
+    const meta = { ensemble: 'meta-learner', members: names, input: p.input, structure: p.structure, l2: p.l2, folds: p.folds, classBalanced: p.classBalanced, validation: cv };
     const testLabels = mergedLabels(test);
     writePredictions(ctx.outputDir('predictions'), ensemblePredictions(testPreds[0]!, testLabels, { probs: testProbs, logits: testLogits }, meta));
     writePredictions(ctx.outputDir('val'), ensemblePredictions(valPreds[0]!, valLabels, { probs: valProbs, logits: stack.validationLogits }, { ...meta, outOfFold: true }));
@@ -70,7 +72,9 @@ export default defineNode({
       fit_iterations: Math.max(...stack.iterations),
       ...cv,
       val_average_accuracy: round(accuracy(average, valLabels, C)!),
+      val_average_balanced_accuracy: round(balancedAccuracy(average, valLabels, C)!),
       best_member_val_accuracy: round(Math.max(...valPreds.map((q) => accuracy(q.probs, valLabels, C)!))),
+      best_member_val_balanced_accuracy: round(Math.max(...valPreds.map((q) => balancedAccuracy(q.probs, valLabels, C)!))),
       ...labeledMetrics(testProbs, testLabels, C),
     });
   },

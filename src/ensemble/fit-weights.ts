@@ -13,7 +13,7 @@
  */
 import type { Predictions } from '../artifacts/predictions.js';
 import type { PoolSpace } from './combine.js';
-import { LOG_PROB_FLOOR, scoresOf } from './probability.js';
+import { classBalancedRowWeights, LOG_PROB_FLOOR, scoresOf } from './probability.js';
 
 export type WeightObjective = 'log-likelihood' | 'accuracy';
 
@@ -22,6 +22,8 @@ export interface WeightFitOptions {
   objective: WeightObjective;
   /** Upper bound on accepted-or-rejected steps (log-likelihood) or sweeps (accuracy). */
   iterations: number;
+  /** Weight rows so that every class counts alike: accuracy becomes balanced accuracy. */
+  classBalanced?: boolean;
 }
 
 export interface Score {
@@ -43,8 +45,10 @@ class LabeledRows {
   readonly classes: number;
   readonly values: Float64Array[];
   readonly labels: Int32Array;
+  /** Per labeled row; mean 1. */
+  readonly rowWeights: Float64Array;
 
-  constructor(members: Predictions[], labels: Int32Array, readonly space: PoolSpace) {
+  constructor(members: Predictions[], labels: Int32Array, readonly space: PoolSpace, classBalanced: boolean) {
     const rows: number[] = [];
     labels.forEach((l, r) => {
       if (l >= 0) rows.push(r);
@@ -53,6 +57,7 @@ class LabeledRows {
     this.classes = members[0]!.numClasses;
     this.labels = Int32Array.from(rows, (r) => labels[r]!);
     const C = this.classes;
+    this.rowWeights = classBalanced ? classBalancedRowWeights(this.labels, C) : new Float64Array(this.n).fill(1);
     this.values = members.map((m) => {
       const src = space === 'probs' ? m.probs : scoresOf(m);
       const v = new Float64Array(this.n * C);
@@ -80,22 +85,23 @@ class LabeledRows {
       const y = this.labels[i]!;
       let best = 0;
       for (let c = 1; c < C; c++) if (row[c]! > row[best]!) best = c;
-      if (best === y) right++;
+      const wi = this.rowWeights[i]!;
+      if (best === y) right += wi;
       if (this.space === 'probs') {
         const py = Math.max(row[y]!, 1e-12);
-        nll -= Math.max(Math.log(py), LOG_PROB_FLOOR);
-        if (grad) for (let m = 0; m < M; m++) grad[m]! -= this.values[m]![i * C + y]! / py;
+        nll -= wi * Math.max(Math.log(py), LOG_PROB_FLOOR);
+        if (grad) for (let m = 0; m < M; m++) grad[m]! -= (wi * this.values[m]![i * C + y]!) / py;
       } else {
         const max = row[best]!;
         let z = 0;
         for (let c = 0; c < C; c++) z += Math.exp(row[c]! - max);
-        nll -= row[y]! - max - Math.log(z);
+        nll -= wi * (row[y]! - max - Math.log(z));
         if (grad) {
           for (let m = 0; m < M; m++) {
             const v = this.values[m]!;
             let expected = 0;
             for (let c = 0; c < C; c++) expected += (Math.exp(row[c]! - max) / z) * v[i * C + c]!;
-            grad[m]! -= v[i * C + y]! - expected;
+            grad[m]! -= wi * (v[i * C + y]! - expected);
           }
         }
       }
@@ -170,7 +176,7 @@ function coordinateSearch(data: LabeledRows, start: number[], start0: Score, ite
 }
 
 export function fitWeights(members: Predictions[], labels: Int32Array, opts: WeightFitOptions): WeightFit {
-  const data = new LabeledRows(members, labels, opts.space);
+  const data = new LabeledRows(members, labels, opts.space, opts.classBalanced ?? false);
   const M = members.length;
   const memberScores = members.map((_, m) => data.evaluate(vertex(m, M)));
   let bestMember = 0;

@@ -129,3 +129,21 @@ export function logProbsOf(p: Predictions): Float32Array {
   }
   return out;
 }
+
+/**
+ * Per-row weights that make every class with labeled rows count alike (1 / its row count, scaled
+ * to mean 1 over the labeled rows; 0 for unlabeled rows). A validation split carved from a
+ * long-tailed training set is itself long-tailed; fitting with these weights targets a balanced
+ * test set instead (weighted accuracy = balanced accuracy).
+ */
+export function classBalancedRowWeights(labels: Int32Array, classes: number): Float64Array {
+  const counts = new Float64Array(classes);
+  for (const l of labels) if (l >= 0) counts[l]!++;
+  let present = 0;
+  let labeled = 0;
+  for (const n of counts) {
+    if (n > 0) present++;
+    labeled += n;
+  }
+  return Float64Array.from(labels, (l) => (l >= 0 ? labeled / (present * counts[l]!) : 0));
+}

@@ -32,6 +32,8 @@ export interface SoftmaxRegressionData {
   /** 0..classes−1 for every row. */
   labels: Int32Array;
   classes: number;
+  /** Per-row loss weights (mean 1); default all 1. */
+  rowWeights?: Float64Array;
 }
 
 export interface SoftmaxRegressionOptions {
@@ -103,9 +105,10 @@ export function fitSoftmaxRegression(data: SoftmaxRegressionData, opts: SoftmaxR
         z += expd[c]!;
       }
       const y = labels[i]!;
-      loss += Math.log(z) + max - logits[y]!;
-      // logits becomes dLoss/dlogits = softmax − onehot, scaled by 1/N.
-      for (let c = 0; c < C; c++) logits[c] = (expd[c]! / z - (c === y ? 1 : 0)) / N;
+      const wi = data.rowWeights ? data.rowWeights[i]! : 1;
+      loss += wi * (Math.log(z) + max - logits[y]!);
+      // logits becomes dLoss/dlogits = softmax − onehot, weighted and scaled by 1/N.
+      for (let c = 0; c < C; c++) logits[c] = (wi * (expd[c]! / z - (c === y ? 1 : 0))) / N;
       for (let c = 0; c < C; c++) gb[c]! += logits[c]!;
       const o = i * D;
       if (opts.structure === 'full') {

@@ -7,7 +7,7 @@
 import type { Predictions } from '../artifacts/predictions.js';
 import { SeededRng } from '../data/rng.js';
 import { fitSoftmaxRegression, predictLogits, type RegressionStructure, type SoftmaxRegression } from './softmax-regression.js';
-import { logProbsOf } from './probability.js';
+import { classBalancedRowWeights, logProbsOf } from './probability.js';
 
 /** What each member contributes per class: its log-probabilities or its probabilities. */
 export type StackInput = 'log-probs' | 'probs';
@@ -19,6 +19,8 @@ export interface StackingOptions {
   iterations: number;
   folds: number;
   seed: number;
+  /** Weight rows so that every class counts alike (a balanced test set). */
+  classBalanced?: boolean;
   onProgress?: (step: number, total: number) => void;
   shouldStop?: () => boolean;
 }
@@ -85,11 +87,16 @@ export async function fitStacking(valMembers: Predictions[], labels: Int32Array,
   const dims = M * C;
   const x = stackFeatures(valMembers, opts.input);
   const anchor = averageAnchor(opts.structure, M, C);
-  const fit = (rowIds: number[]) =>
-    fitSoftmaxRegression(
-      { x: rowsOf(x, dims, rowIds), rows: rowIds.length, dims, labels: Int32Array.from(rowIds, (r) => labels[r]!), classes: C },
+  const fit = (rowIds: number[]) => {
+    const fitLabels = Int32Array.from(rowIds, (r) => labels[r]!);
+    return fitSoftmaxRegression(
+      {
+        x: rowsOf(x, dims, rowIds), rows: rowIds.length, dims, labels: fitLabels, classes: C,
+        ...(opts.classBalanced ? { rowWeights: classBalancedRowWeights(fitLabels, C) } : {}),
+      },
       { structure: opts.structure, l2: opts.l2, iterations: opts.iterations, anchor, onIteration: () => opts.shouldStop?.() ?? false },
     );
+  };
   const labeled = Array.from({ length: rows }, (_, r) => r).filter((r) => labels[r]! >= 0);
   const total = opts.folds + 1;
   const fold = stratifiedFolds(labels, opts.folds, opts.seed);

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InputArtifact } from '../../src/exec/node-contract.js';
 import { readNpy } from '../../src/data/npy.js';
-import { writeFeatures, writePredictions } from '../../src/artifacts/predictions.js';
+import { readPredictions, writeFeatures, writePredictions } from '../../src/artifacts/predictions.js';
 import { fitSoftmaxRegression, predictLogits } from '../../src/ensemble/softmax-regression.js';
 import { softmaxRows } from '../../src/ensemble/probability.js';
 import { quickdrawDir, scratchDir } from '../data/fixtures.js';
@@ -123,4 +123,14 @@ export function pixelMembers(classes: string[]): MemberArtifacts[] {
       test: predictionsArtifact(`${name}-test`, t!, testSet.labels, classes),
     };
   });
+}
+
+/** The first counts[c] rows of class c of a member's predictions made by pixelMembers (60 per class, grouped): a long-tailed split. */
+export function longTailedRows(a: InputArtifact, name: string, counts: number[]): InputArtifact {
+  const p = readPredictions(a.path);
+  const rows = Array.from({ length: p.rows }, (_, r) => r).filter((r) => r % 60 < counts[Math.floor(r / 60)]!);
+  const C = p.numClasses;
+  const logits = new Float32Array(rows.length * C);
+  rows.forEach((r, i) => logits.set(p.logits!.subarray(r * C, (r + 1) * C), i * C));
+  return predictionsArtifact(name, logits, Int32Array.from(rows, (r) => p.labels[r]!), p.classes);
 }

@@ -8,7 +8,7 @@ import { readPredictions } from '../../src/artifacts/predictions.js';
 import { accuracy } from '../../src/ensemble/probability.js';
 import { stratifiedFolds } from '../../src/ensemble/stacking.js';
 import metaLearner from '../../nodes/ensemble/meta-learner.js';
-import { lt100Classes, nodeDirs, pixelMembers, predictionsArtifact, type MemberArtifacts } from './ensemble-fixtures.js';
+import { longTailedRows, lt100Classes, nodeDirs, pixelMembers, predictionsArtifact, type MemberArtifacts } from './ensemble-fixtures.js';
 
 const classes = lt100Classes.slice(0, 6);
 let members: MemberArtifacts[] = [];
@@ -87,4 +87,24 @@ test('meta-learner on four honest members: deterministic, well above chance; too
   const tiny = readPredictions(members[0]!.val.path);
   const few = predictionsArtifact('few', tiny.logits!, Int32Array.from(tiny.labels, (l, i) => (i < 3 ? l : -1)), classes);
   await assert.rejects(stack({}, [few], [members[0]!.test], 'meta-few'), (e: Error) => e instanceof NodeUserError && /3 labeled rows, fewer than folds \(5\)/.test(e.message));
+});
+
+test('class-balanced stacking on a long-tailed validation split predicts the tail classes more often', async (t) => {
+  const counts = [60, 36, 20, 10, 6, 4];
+  const val = members.map((m, i) => longTailedRows(m.val, `lt-val-${i}`, counts));
+  const testIn = members.map((m) => m.test);
+  const plain = await stack({}, val, testIn, 'meta-lt-plain');
+  const balanced = await stack({ classBalanced: true }, val, testIn, 'meta-lt-balanced');
+  const tailShare = (p: { probs: Float32Array; rows: number }) => {
+    let n = 0;
+    for (let r = 0; r < p.rows; r++) {
+      let best = 0;
+      for (let c = 1; c < 6; c++) if (p.probs[r * 6 + c]! > p.probs[r * 6 + best]!) best = c;
+      if (best >= 4) n++;
+    }
+    return n / p.rows;
+  };
+  t.diagnostic(`test tail share ${tailShare(plain.test).toFixed(3)} → ${tailShare(balanced.test).toFixed(3)}; test balanced accuracy ${plain.metrics.balanced_accuracy} → ${balanced.metrics.balanced_accuracy}`);
+  assert.ok(tailShare(balanced.test) > tailShare(plain.test));
+  assert.equal(balanced.test.meta.classBalanced, true);
 });

@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { runNodeInProcess } from '../../src/exec/node-runner.js';
 import { NodeUserError, type InputArtifact } from '../../src/exec/node-contract.js';
 import { readPredictions, type Predictions } from '../../src/artifacts/predictions.js';
-import { accuracy, argmaxRow, meanNll, softmaxRows } from '../../src/ensemble/probability.js';
+import { accuracy, argmaxRow, balancedAccuracy, meanNll, softmaxRows } from '../../src/ensemble/probability.js';
 import vote from '../../nodes/ensemble/vote.js';
 import average from '../../nodes/ensemble/average.js';
 import weighted from '../../nodes/ensemble/weighted.js';
-import { lt100Classes, nodeDirs, pixelMembers, predictionsArtifact, type MemberArtifacts } from './ensemble-fixtures.js';
+import { longTailedRows, lt100Classes, nodeDirs, pixelMembers, predictionsArtifact, type MemberArtifacts } from './ensemble-fixtures.js';
 
 const classes = lt100Classes.slice(0, 6);
 let members: MemberArtifacts[] = [];
@@ -150,4 +150,18 @@ test('weighted: a member that is right on every validation row takes all the wei
   assert.equal(out.metrics.val_accuracy, 1);
   const w = Object.values(out.predictions.meta.weights as Record<string, number>);
   assert.ok(w[1]! > 0.5, `weights ${w}`);
+});
+
+test('weighted with classBalanced: never worse than the best member in balanced accuracy on a long-tailed validation split', async (t) => {
+  const counts = [60, 36, 20, 10, 6, 4];
+  const val = members.map((m, i) => longTailedRows(m.val, `lt-${i}`, counts));
+  const out = await run(weighted, { objective: 'accuracy', classBalanced: true }, { val, test: members.map((m) => m.test) }, 'weighted-balanced');
+  const valPreds = val.map((a) => readPredictions(a.path));
+  const names = members.map((m) => `${m.test.producer}.${m.test.output}`);
+  const weights = names.map((n) => (out.predictions.meta.weights as Record<string, number>)[n]!);
+  const pooled = pooledOn(valPreds, weights, 'probs');
+  const best = Math.max(...valPreds.map((p) => balancedAccuracy(p.probs, p.labels, 6)!));
+  t.diagnostic(`val balanced accuracy ${balancedAccuracy(pooled, valPreds[0]!.labels, 6)} vs best member ${best}; weights ${weights.map((x) => x.toFixed(3))}`);
+  assert.ok(balancedAccuracy(pooled, valPreds[0]!.labels, 6)! >= best);
+  assert.ok(Math.abs((out.metrics.val_balanced_accuracy as number) - balancedAccuracy(pooled, valPreds[0]!.labels, 6)!) < 1e-6);
 });

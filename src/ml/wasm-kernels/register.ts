@@ -29,8 +29,8 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   ...batchNormKernels,
 ];
 
-/** Kernels the backend uses internally that the replacements call: captured before any override. */
-const CALLED_ORIGINALS = ['Conv2D', 'DepthwiseConv2dNative'];
+/** Backend kernels the replacements call: captured before anything could override them. */
+const CALLED_ORIGINALS = ['Conv2D'];
 
 export function registerWasmTrainingKernels(): string[] {
   registerWasmGradients();

@@ -74,7 +74,6 @@ export function sizeOf(shape: readonly number[]): number {
   return n;
 }
 
-/** Same data, another shape: no copy and no new reference, so never release both. */
 export function reshaped(info: TensorInfo, shape: number[]): TensorInfo {
   return { dataId: info.dataId, shape, dtype: info.dtype };
 }
