@@ -184,7 +184,8 @@ export function recordResult(
     outputs: outcome.outputs, metrics, durationMs: run.durationMs,
     createdAt: new Date().toISOString(),
     provenance: { host: hostname(), platform: platform(), node: process.version, ...outcome.provenance },
-    log: blobs.putBytes(logLines.join('\n')),
+    // Most stages print nothing; an empty log is not worth a blob write per stage.
+    ...(logLines.length ? { log: blobs.putBytes(logLines.join('\n')) } : {}),
   };
 }
 
