@@ -1,10 +1,11 @@
 /** Atomic file writes: a reader sees the old content or the new, never half of one. */
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
+let counter = 0;
+/** Unique among live processes (pid) and within this one (counter); no entropy needed. */
 export function tempName(dir: string, hint = 'tmp'): string {
-  return join(dir, `.${hint}.${process.pid}.${randomBytes(6).toString('hex')}`);
+  return join(dir, `.${hint}.${process.pid}.${(counter++).toString(36)}`);
 }
 
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {

@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { tempName } from './atomic.js';
 import { witness } from '../exec/read-witness.js';
-import { canonicalJson, sha256, type ArtifactDigest } from './hash.js';
+import { canonicalJson, sha256, SMALL_FILE_BYTES, type ArtifactDigest } from './hash.js';
 import type { CacheLayout } from './layout.js';
 import type { StatCache } from './stat-cache.js';
 
@@ -104,8 +104,16 @@ export class BlobStore {
     if (store && !this.has(digest)) {
       const tmp = tempName(this.layout.tmp, 'blob');
       mkdirSync(this.layout.tmp, { recursive: true });
-      copyFileSync(path, tmp);
-      const copied = await this.hashFile(tmp);
+      let copied: ArtifactDigest;
+      if (size <= SMALL_FILE_BYTES) {
+        // Store exactly the bytes that are hashed: one read, no stream.
+        const bytes = readFileSync(path);
+        writeFileSync(tmp, bytes);
+        copied = sha256(bytes);
+      } else {
+        copyFileSync(path, tmp);
+        copied = await this.hashFile(tmp);
+      }
       if (copied !== digest) {
         rmSync(tmp, { force: true });
         throw new Error(`${path} changed while it was being stored; was the command still writing it?`);

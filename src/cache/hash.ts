@@ -1,6 +1,6 @@
 /** SHA-256 digests and canonical JSON: the only hashing the cache and keys use. */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 
 /** Hex SHA-256 of a content blob or tree object. */
 export type ArtifactDigest = string;
@@ -9,7 +9,18 @@ export function sha256(data: string | Uint8Array): ArtifactDigest {
   return createHash('sha256').update(data).digest('hex');
 }
 
-export function sha256File(path: string): Promise<{ digest: ArtifactDigest; size: number }> {
+/** Files up to this size are read in one call: a stream costs more than the read for small files. */
+export const SMALL_FILE_BYTES = 1 << 20;
+
+export function sha256File(path: string, knownSize?: number): Promise<{ digest: ArtifactDigest; size: number }> {
+  if (knownSize !== undefined && knownSize <= SMALL_FILE_BYTES) {
+    try {
+      const bytes = readFileSync(path);
+      return Promise.resolve({ digest: sha256(bytes), size: bytes.length });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
   return new Promise((resolve, reject) => {
     const h = createHash('sha256');
     let size = 0;

@@ -36,7 +36,7 @@ export class StatCache {
     const sig = signature(st);
     const hit = this.entries.get(path);
     if (hit && hit.sig === sig) return { digest: hit.digest, size: st.size };
-    const r = await sha256File(path);
+    const r = await sha256File(path, st.size);
     // A file written while it was hashed gets a new signature; store the pre-hash one only if unchanged.
     const after = statSync(path);
     if (signature(after) === sig) {

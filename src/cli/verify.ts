@@ -18,7 +18,7 @@ export async function verifyCommand(flags: { cache?: string }): Promise<number> 
       if (f.name.startsWith('.')) continue;
       nBlobs++;
       const digest = basename(f.parent) + f.name;
-      const { digest: actual } = await sha256File(f.path);
+      const { digest: actual } = await sha256File(f.path, f.size);
       if (actual !== digest) {
         corrupt++;
         process.stdout.write(`corrupt blob ${digest.slice(0, 12)} (hashes to ${actual.slice(0, 12)}): evicted\n`);
