@@ -2,11 +2,11 @@
  * The `predictions` and `features` artifacts, read and written in one place so that the predict,
  * ensemble, calibration, evaluation and report nodes agree on them (layout in docs/artifacts.md).
  */
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { NodeUserError } from '../exec/node-contract.js';
 import { asLabels, readNpy, writeNpy } from '../data/npy.js';
-import { readUserFile } from '../data/user-file.js';
+import { readJsonFile, writeJsonFile } from '../data/json-file.js';
 
 export interface Predictions {
   /** Rows × classes, row-major; each row sums to 1. */
@@ -31,20 +31,7 @@ export interface Features {
   meta: Record<string, unknown>;
 }
 
-function writeJson(file: string, value: unknown): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
-  renameSync(tmp, file);
-}
 
-function readJson<T>(file: string): T {
-  try {
-    return JSON.parse(readUserFile(file).toString('utf8')) as T;
-  } catch (e) {
-    if (e instanceof NodeUserError) throw e;
-    throw new NodeUserError(`${file}: invalid JSON (${(e as Error).message})`);
-  }
-}
 
 function readMatrix(file: string, what: string): { data: Float32Array; rows: number; cols: number } {
   const arr = readNpy(file);
@@ -68,7 +55,7 @@ export function readPredictions(dir: string): Predictions {
   if (logits && (logits.rows !== probs.rows || logits.cols !== probs.cols)) {
     throw new NodeUserError(`${logitsFile}: shape ${logits.rows}×${logits.cols} differs from probs ${probs.rows}×${probs.cols}`);
   }
-  const classes = readJson<string[]>(join(dir, 'classes.json'));
+  const classes = readJsonFile<string[]>(join(dir, 'classes.json'));
   if (classes.length !== probs.cols) throw new NodeUserError(`${dir}: ${classes.length} classes but probs has ${probs.cols} columns`);
   const metaFile = join(dir, 'meta.json');
   return {
@@ -78,7 +65,7 @@ export function readPredictions(dir: string): Predictions {
     numClasses: probs.cols,
     labels: readLabelsOrUnknown(dir, probs.rows),
     classes,
-    meta: existsSync(metaFile) ? readJson<Record<string, unknown>>(metaFile) : {},
+    meta: existsSync(metaFile) ? readJsonFile<Record<string, unknown>>(metaFile) : {},
   };
 }
 
@@ -87,8 +74,8 @@ export function writePredictions(dir: string, p: Predictions): void {
   writeNpy(join(dir, 'probs.npy'), { dtype: 'float32', shape: [p.rows, p.numClasses], data: p.probs });
   if (p.logits) writeNpy(join(dir, 'logits.npy'), { dtype: 'float32', shape: [p.rows, p.numClasses], data: p.logits });
   writeNpy(join(dir, 'labels.npy'), { dtype: 'int32', shape: [p.rows], data: p.labels });
-  writeJson(join(dir, 'classes.json'), p.classes);
-  writeJson(join(dir, 'meta.json'), { kind: 'predictions', rows: p.rows, ...p.meta });
+  writeJsonFile(join(dir, 'classes.json'), p.classes);
+  writeJsonFile(join(dir, 'meta.json'), { kind: 'predictions', rows: p.rows, ...p.meta });
 }
 
 export function readFeatures(dir: string): Features {
@@ -97,8 +84,8 @@ export function readFeatures(dir: string): Features {
   return {
     features: m.data, rows: m.rows, dims: m.cols,
     labels: readLabelsOrUnknown(dir, m.rows),
-    classes: readJson<string[]>(join(dir, 'classes.json')),
-    meta: existsSync(metaFile) ? readJson<Record<string, unknown>>(metaFile) : {},
+    classes: readJsonFile<string[]>(join(dir, 'classes.json')),
+    meta: existsSync(metaFile) ? readJsonFile<Record<string, unknown>>(metaFile) : {},
   };
 }
 
@@ -106,8 +93,8 @@ export function writeFeatures(dir: string, f: Features): void {
   if (f.features.length !== f.rows * f.dims) throw new Error('writeFeatures: features do not match rows×dims');
   writeNpy(join(dir, 'features.npy'), { dtype: 'float32', shape: [f.rows, f.dims], data: f.features });
   writeNpy(join(dir, 'labels.npy'), { dtype: 'int32', shape: [f.rows], data: f.labels });
-  writeJson(join(dir, 'classes.json'), f.classes);
-  writeJson(join(dir, 'meta.json'), { kind: 'features', rows: f.rows, dims: f.dims, ...f.meta });
+  writeJsonFile(join(dir, 'classes.json'), f.classes);
+  writeJsonFile(join(dir, 'meta.json'), { kind: 'features', rows: f.rows, dims: f.dims, ...f.meta });
 }
 
 /** All inputs of an ensemble must describe the same rows and classes; says which one does not. */

@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { tempName } from './atomic.js';
 import { witness } from '../exec/read-witness.js';
-import { canonicalJson, sha256, SMALL_FILE_BYTES, type ArtifactDigest } from './hash.js';
+import { canonicalJson, sha256, sha256File, SMALL_FILE_BYTES, type ArtifactDigest } from './hash.js';
 import type { CacheLayout } from './layout.js';
 import type { StatCache } from './stat-cache.js';
 
@@ -112,7 +112,7 @@ export class BlobStore {
         copied = sha256(bytes);
       } else {
         copyFileSync(path, tmp);
-        copied = await this.hashFile(tmp);
+        copied = (await sha256File(tmp)).digest;
       }
       if (copied !== digest) {
         rmSync(tmp, { force: true });
@@ -160,14 +160,6 @@ export class BlobStore {
     mkdirSync(dirname(dest), { recursive: true });
     chmodSync(tmp, 0o444);
     renameSync(tmp, dest);
-  }
-
-  private async hashFile(path: string): Promise<ArtifactDigest> {
-    const h = createHash('sha256');
-    await pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), async function* (src) {
-      for await (const chunk of src) h.update(chunk as Buffer);
-    });
-    return h.digest('hex');
   }
 
   /** Checks a blob's bytes against its name; the stat cache spares re-reading an untouched blob. */

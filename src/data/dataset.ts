@@ -3,11 +3,11 @@
  * (−1 = unlabeled), `classes.json` (names; index = label) and `meta.json`. docs/artifacts.md is
  * the reference other nodes rely on.
  */
-import { existsSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { NodeUserError } from '../exec/node-contract.js';
 import { asImageStack, asLabels, readNpy, writeNpy } from './npy.js';
-import { readUserFile } from './user-file.js';
+import { readJsonFile, writeJsonFile } from './json-file.js';
 
 export interface DatasetMeta {
   /** Where the images came from, as the user named it (never an absolute path: outputs are content-hashed). */
@@ -37,11 +37,6 @@ export function countsPerClass(labels: Int32Array, classes: readonly string[]): 
   return Object.fromEntries(classes.map((c, i) => [c, counts[i]!]));
 }
 
-function writeJson(file: string, value: unknown): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
-  renameSync(tmp, file);
-}
 
 /** What a writer says about a dataset; size, total and counts are derived from the arrays. */
 export interface DatasetMetaInput {
@@ -56,24 +51,16 @@ export function writeDataset(dir: string, ds: Omit<Dataset, 'meta'> & { meta: Da
   if (ds.labels.length !== ds.count) throw new Error('writeDataset: one label per image expected');
   writeNpy(join(dir, 'images.npy'), { dtype: 'uint8', shape: [ds.count, ds.height, ds.width], data: ds.images });
   writeNpy(join(dir, 'labels.npy'), { dtype: 'int32', shape: [ds.count], data: ds.labels });
-  writeJson(join(dir, 'classes.json'), ds.classes);
+  writeJsonFile(join(dir, 'classes.json'), ds.classes);
   const meta: DatasetMeta = {
     ...ds.meta,
     size: ds.height,
     total: ds.count,
     countsPerClass: countsPerClass(ds.labels, ds.classes),
   };
-  writeJson(join(dir, 'meta.json'), meta);
+  writeJsonFile(join(dir, 'meta.json'), meta);
 }
 
-function readJson(file: string): unknown {
-  const text = readUserFile(file).toString('utf8');
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new NodeUserError(`${file}: invalid JSON (${(e as Error).message})`);
-  }
-}
 
 export function readDataset(dir: string): Dataset {
   const imagesFile = join(dir, 'images.npy');
@@ -82,7 +69,7 @@ export function readDataset(dir: string): Dataset {
   const labelsFile = join(dir, 'labels.npy');
   const labels = existsSync(labelsFile) ? asLabels(readNpy(labelsFile), labelsFile, count) : new Int32Array(count).fill(-1);
   const classesFile = join(dir, 'classes.json');
-  const classes = readJson(classesFile);
+  const classes = readJsonFile(classesFile);
   if (!Array.isArray(classes) || !classes.every((c) => typeof c === 'string')) {
     throw new NodeUserError(`${classesFile}: must be a JSON array of class names`);
   }
@@ -92,6 +79,6 @@ export function readDataset(dir: string): Dataset {
     }
   }
   const metaFile = join(dir, 'meta.json');
-  const meta = (existsSync(metaFile) ? readJson(metaFile) : {}) as DatasetMeta;
+  const meta = (existsSync(metaFile) ? readJsonFile(metaFile) : {}) as DatasetMeta;
   return { images: stack.data, count, height, width, labels, classes, meta };
 }

@@ -3,16 +3,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { NodeUserError } from '../exec/node-contract.js';
 import { asLabels, readNpy } from '../data/npy.js';
-import { readUserFile } from '../data/user-file.js';
+import { readJsonFile } from '../data/json-file.js';
 
-function readJson(file: string): unknown {
-  try {
-    return JSON.parse(readUserFile(file).toString('utf8'));
-  } catch (e) {
-    if (e instanceof NodeUserError) throw e;
-    throw new NodeUserError(`${file}: invalid JSON (${(e as Error).message})`);
-  }
-}
 
 /** Maps `{name: count}` onto `classes`; a class the map lacks is an error naming it. */
 export function countsForClasses(byName: Record<string, number>, classes: readonly string[], source: string): number[] {
@@ -29,7 +21,7 @@ export function countsForClasses(byName: Record<string, number>, classes: readon
  */
 export function countsFromDataset(dir: string, classes: readonly string[]): number[] {
   const classesFile = join(dir, 'classes.json');
-  const names = readJson(classesFile);
+  const names = readJsonFile(classesFile);
   if (!Array.isArray(names) || !names.every((c) => typeof c === 'string')) throw new NodeUserError(`${classesFile}: must be a JSON array of class names`);
   const labelsFile = join(dir, 'labels.npy');
   if (!existsSync(labelsFile)) throw new NodeUserError(`${dir}: the train dataset has no labels.npy, so its class counts are unknown`);

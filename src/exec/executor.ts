@@ -14,7 +14,7 @@ import { DagUserError } from '../util/user-error.js';
 import type { RunEvent } from './events.js';
 import { keyStage, type ResolvedArtifact } from './keyer.js';
 import type { MetricValue, ProgressUpdate } from './node-contract.js';
-import { isForced, planStages, reasonsForMiss, staleOuts, type ForceSpec } from './plan.js';
+import { explainMiss, isForced, planStages, staleOuts, type ForceSpec } from './plan.js';
 import { ResourcePool, type Grant } from './resource-pool.js';
 import { RunLock } from './run-lock.js';
 import { Scheduler } from './scheduler.js';
@@ -197,7 +197,7 @@ export class Executor {
     if (!isForced(this.opts.force, id, gs.stage.name)) {
       const cached = await this.tryCache(gs, keyed.key);
       if (cached === true) return;
-      reasons = cached ?? reasonsForMiss(this.ws, id, keyed.preimage, keyed.labels);
+      reasons = cached ?? explainMiss(this.ws, id, keyed.preimage, keyed.labels).reasons;
     }
     this.emit({ type: 'stage-queued', runId: this.runId, stageId: id, time: Date.now() });
     let started = false;

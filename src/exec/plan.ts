@@ -21,12 +21,7 @@ export function isForced(force: ForceSpec, stageId: string, name: string): boole
   return force === true || (force instanceof Set && (force.has(stageId) || force.has(name)));
 }
 
-/** Reasons a stage whose key is not in the cache will run, against the last key it had. */
-export function reasonsForMiss(ws: Workspace, stageId: string, preimage: Parameters<typeof diffPreimages>[1], labels: Record<string, string>): string[] {
-  return explainMiss(ws, stageId, preimage, labels).reasons;
-}
-
-/** The reasons, and how long the stage's previous result took (for ETAs). */
+/** Why a stage whose key is not in the cache will run (against its last key), and how long its previous result took (for ETAs). */
 export function explainMiss(ws: Workspace, stageId: string, preimage: Parameters<typeof diffPreimages>[1], labels: Record<string, string>): { reasons: string[]; lastDurationMs?: number } {
   const lastKey = ws.index.last(stageId);
   if (!lastKey) return { reasons: ['never run'] };
