@@ -131,6 +131,7 @@ export async function trainModel(ctx: NodeContext<TrainClassifierParams>): Promi
         : {}),
       // Training throughput over the whole run (forward, backward, update; validation excluded).
       images_per_s: round(imagesSeen / history.reduce((s, h) => s + assembled.perEpoch / h.images_per_sec, 0)),
+      images_seen: imagesSeen,
       train_seconds: round(trainSeconds),
       params: size.trainable,
       train_rows: assembled.trainRows,
