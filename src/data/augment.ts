@@ -120,18 +120,9 @@ export function mixup(images: tf.Tensor4D, oneHot: tf.Tensor2D, alpha: number, r
 export function cutmix(images: tf.Tensor4D, oneHot: tf.Tensor2D, alpha: number, rng: SeededRng): MixedBatch {
   const [n, h, w, ch] = images.shape;
   const perm = rng.permutation(n);
-  const mask = new Float32Array(n * h * w);
-  const lambda: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const lam = alpha > 0 ? beta(rng, alpha, alpha) : 1;
-    const cut = Math.sqrt(1 - lam);
-    const bw = Math.round(w * cut), bh = Math.round(h * cut);
-    const cx = rng.int(w), cy = rng.int(h);
-    const x0 = Math.max(0, cx - (bw >> 1)), x1 = Math.min(w, cx + bw - (bw >> 1));
-    const y0 = Math.max(0, cy - (bh >> 1)), y1 = Math.min(h, cy + bh - (bh >> 1));
-    for (let y = y0; y < y1; y++) mask.fill(1, i * h * w + y * w + x0, i * h * w + y * w + x1);
-    lambda.push(1 - ((x1 - x0) * (y1 - y0)) / (w * h));
-  }
+  const boxes: CutBox[] = [];
+  for (let i = 0; i < n; i++) boxes.push({ lambda: alpha > 0 ? beta(rng, alpha, alpha) : 1, cx: rng.int(w), cy: rng.int(h) });
+  const { mask, lambda } = cutmixMask(h, w, boxes);
   const out = tf.tidy(() => {
     const m = tf.tensor4d(mask, [n, h, w, 1]).tile([1, 1, 1, ch]) as tf.Tensor4D;
     const partner = tf.gather(images, tf.tensor1d(perm, 'int32'));
@@ -142,4 +133,28 @@ export function cutmix(images: tf.Tensor4D, oneHot: tf.Tensor2D, alpha: number, 
     };
   });
   return { ...out, lambda, partner: perm };
+}
+
+/** One image's cutmix draw: the requested share λ of its own pixels and the box centre. */
+export interface CutBox {
+  lambda: number;
+  cx: number;
+  cy: number;
+}
+
+/**
+ * The pixels each image takes from its partner (1 inside a box of ≈ (1−λ) of the area centred at
+ * (cx, cy), clipped to the image), [n·h·w], and each image's actual own share after clipping.
+ */
+export function cutmixMask(h: number, w: number, boxes: readonly CutBox[]): { mask: Float32Array; lambda: number[] } {
+  const mask = new Float32Array(boxes.length * h * w);
+  const lambda = boxes.map(({ lambda: lam, cx, cy }, i) => {
+    const cut = Math.sqrt(1 - lam);
+    const bw = Math.round(w * cut), bh = Math.round(h * cut);
+    const x0 = Math.max(0, cx - (bw >> 1)), x1 = Math.min(w, cx + bw - (bw >> 1));
+    const y0 = Math.max(0, cy - (bh >> 1)), y1 = Math.min(h, cy + bh - (bh >> 1));
+    for (let y = y0; y < y1; y++) mask.fill(1, i * h * w + y * w + x0, i * h * w + y * w + x1);
+    return 1 - ((x1 - x0) * (y1 - y0)) / (w * h);
+  });
+  return { mask, lambda };
 }
