@@ -10,6 +10,7 @@ import train from '../../nodes/train/classifier.js';
 import predict from '../../nodes/predict/classifier.js';
 import balance from '../../nodes/data/balance.js';
 import { readPredictions } from '../../src/artifacts/predictions.js';
+import { readDataset } from '../../src/data/dataset.js';
 import { NodeUserError, type ProgressUpdate } from '../../src/exec/node-contract.js';
 import { artifact, CLASSES, runNode, smallLongTailed, tinyCnn } from './train-helpers.js';
 
@@ -55,6 +56,9 @@ test('a small CNN trained with a balancing plan, augmentation and validation lea
   assert.equal(last.label, 'epoch 6/6');
   assert.ok(last.metrics!.images_per_s! > 0 && last.metrics!.acc! > 0.25);
   assert.equal(trained.provenance.backend, 'wasm');
+  // 6 epochs of 14 batches at momentum 0.9: the initial statistics are gone, and no warning.
+  assert.ok(Math.abs((trained.metrics.bn_initial_share as number) - 0.9 ** 84) < 1e-12);
+  assert.equal(trained.metrics.images_seen, 6 * 4 * 108);
   assert.ok((trained.metrics.val_accuracy as number) > 0.6, `val accuracy ${trained.metrics.val_accuracy}`);
 
   const predicted = await runNode(predict, { tta: [{}, { flip: true }] }, { model: [artifact(modelDir, 'train', 'model')], dataset: [testSet] }, { tag: 'predict' });
@@ -82,4 +86,20 @@ test('a model trained on another class set is refused by predict/classifier with
     runNode(predict, {}, { model: [model], dataset: [testSet] }, { tag: 'predict-bad' }),
     (e: Error) => e instanceof NodeUserError && /different classes/.test(e.message) && /"cat"/.test(e.message),
   );
+});
+
+test('a run too short for its batch-norm momentum says so in its log and result', async () => {
+  const { train: trainSet } = await data;
+  const logs: string[] = [];
+  const trained = await runNode(
+    train,
+    { model: { ...tinyCnn, bnMomentum: 0.99 }, epochs: 1, batchSize: 32, seed: 1, backend: 'wasm' },
+    { train: [trainSet] },
+    { tag: 'short', onEvent: (e) => void (e.type === 'log' && logs.push(e.line)) },
+  );
+  const steps = Math.ceil(readDataset(trainSet.path).count / 32);
+  assert.ok(Math.abs((trained.metrics.bn_initial_share as number) - 0.99 ** steps) < 1e-12);
+  const warning = logs.find((l) => l.includes('batch-norm moving statistics'));
+  assert.ok(warning, `no warning among ${logs.length} log lines`);
+  assert.ok(warning.includes(`after ${steps} steps`) && warning.includes('(model.bnMomentum 0.99)'), warning);
 });

@@ -30,7 +30,7 @@ export const architectureSchema = z
     stochasticDepth: rate.default(0),
     /** L2 penalty on conv and dense kernels, added to the loss (Keras convention: l2 * sum(w^2)). */
     l2: z.number().min(0).default(0),
-    /** Batch-norm moving-average momentum; lower it for very short runs. */
+    /** Batch-norm moving-average momentum; lower it for very short runs (see initialStatisticsShare). */
     bnMomentum: z.number().gt(0).lt(1).default(0.99),
   })
   .strict();
@@ -48,3 +48,13 @@ export type ModelSpecInput = z.input<typeof modelSpecSchema>;
 /** A spec after defaults. */
 export type ModelSpec = z.output<typeof modelSpecSchema>;
 export type ArchitectureSpec = z.output<typeof architectureSchema>;
+
+/**
+ * Share of the initial values (mean 0, variance 1) still inside the batch-norm moving statistics
+ * after `steps` updates at `momentum`. Depthwise layers can have variances near 0.002, so even 1%
+ * of the initial variance makes inference normalise by the wrong scale and collapse toward chance
+ * while training accuracy looks fine.
+ */
+export function initialStatisticsShare(momentum: number, steps: number): number {
+  return momentum ** steps;
+}

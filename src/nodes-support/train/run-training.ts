@@ -14,6 +14,10 @@ import { activateBackend } from './backend.js';
 import type { ModelMeta } from './model-meta.js';
 import { assembleTrainingSet, sameClasses } from './training-set.js';
 import { BatchProgress } from './batch-progress.js';
+import { initialStatisticsShare } from '../../ml/models/spec.js';
+
+/** Above this share of initial batch-norm statistics after training, the node warns (see initialStatisticsShare). */
+const BN_SHARE_WARNING = 1e-3;
 
 function describe(a: InputArtifact, name: string): string {
   return `${name} (${a.producer}.${a.output})`;
@@ -70,6 +74,14 @@ export async function trainModel(ctx: NodeContext<TrainClassifierParams>): Promi
     `${p.model.arch}: ${size.trainable} trainable params; ${assembled.perEpoch} rows per epoch ` +
       `(${assembled.trainRows} train rows, ${assembled.extraRows}/${assembled.extraOffered} extra rows kept)`,
   );
+  const steps = p.epochs * Math.ceil(assembled.perEpoch / p.batchSize);
+  const bnShare = initialStatisticsShare(p.model.bnMomentum, steps);
+  if (bnShare > BN_SHARE_WARNING) {
+    ctx.log(
+      `warning: after ${steps} steps the batch-norm moving statistics still hold ${(100 * bnShare).toPrecision(2)}% of their ` +
+        `initial values (model.bnMomentum ${p.model.bnMomentum}); inference can be far worse than training. Use a lower bnMomentum, e.g. 0.9.`,
+    );
+  }
   const augmentSpec = p.augment;
   // The loop's augment stream seeds one data-layer RNG per batch, so augmentation is repeatable and resumes exactly.
   const augment = augmentSpec
@@ -132,6 +144,7 @@ export async function trainModel(ctx: NodeContext<TrainClassifierParams>): Promi
       // Training throughput over the whole run (forward, backward, update; validation excluded).
       images_per_s: round(imagesSeen / history.reduce((s, h) => s + assembled.perEpoch / h.images_per_sec, 0)),
       images_seen: imagesSeen,
+      bn_initial_share: bnShare,
       train_seconds: round(trainSeconds),
       params: size.trainable,
       train_rows: assembled.trainRows,
