@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { availableParallelism, cpus } from 'node:os';
 import type { RunEvent, RunReporter } from '../../src/exec/events.js';
 import { createReporter, type ReporterMode } from '../../src/ui/create-reporter.js';
-import { InkReporter } from '../../src/ui/ink-reporter.js';
+import { InkThreadReporter } from '../../src/ui/ink-thread-reporter.js';
 import { FakeTty, fastStagesRun, repoRoot, silentStdin } from '../../test/ui/streams.js';
 
 interface Args {
@@ -105,10 +105,11 @@ async function simulateRun(batches: RunEvent[][], args: Args, mode: ReporterMode
   }
   const end = Date.now();
   reporter.onEvent({ type: 'run-finished', runId: 'run-fast', time: end, status: 'succeeded', durationMs: end - t0, counts: { ran: 0, cached: 0, failed: 0, skipped: 0 } });
-  const frameIntervalMs = reporter instanceof InkReporter ? reporter.throttle.intervalMs : undefined;
   await reporter.close?.();
   const cpu = process.cpuUsage(cpu0);
-  const frames = reporter instanceof InkReporter ? reporter.throttle.frames : undefined;
+  const stats = reporter instanceof InkThreadReporter ? reporter.stats : undefined;
+  const frames = stats?.frames;
+  const frameIntervalMs = stats?.frameIntervalMs;
   return { wallMs: performance.now() - start, cpuMs: (cpu.user + cpu.system) / 1000, events: events + 1, terminalWrites: out.writes, terminalBytes: out.bytes, frames, frameIntervalMs };
 }
 
