@@ -37,6 +37,10 @@ export class InkReporter implements RunReporter {
       // Ctrl-C is a stop request to the engine (graceful, then forced), not an exit of the view.
       exitOnCtrlC: false,
       maxFps: 1000 / MIN_FRAME_INTERVAL_MS,
+      // Not `incrementalRendering`: in Ink 6.8 it appends rather than replaces lines when the
+      // frame changes height (seen in tmux), leaving a garbled screen.
+      // The view runs on its own thread (ink-thread.ts); the engine's console is not its own.
+      patchConsole: false,
     });
     // Ink renders synchronously here, so the throttle measures the whole cost of a frame.
     this.throttle.subscribe(() => this.instance.rerender(this.view()));
