@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    // The view always runs React's production build (ink-thread.ts); this drops the other.
+    // The view always runs React's production build (ink-view-process.ts); this drops the other.
     define: { 'process.env.NODE_ENV': '"production"' },
     plugins: [withoutInkDevtools],
     // React and a few of Ink's dependencies are CommonJS and call require().

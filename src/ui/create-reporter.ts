@@ -1,6 +1,6 @@
 /** The one entry the engine calls: pick a reporter for the terminal and build it. */
 import type { RunReporter } from '../exec/events.js';
-import { InkThreadReporter } from './ink-thread-reporter.js';
+import { InkProcessReporter } from './ink-process-reporter.js';
 import { JsonReporter } from './json-reporter.js';
 import { PlainReporter } from './plain-reporter.js';
 
@@ -21,8 +21,8 @@ export interface ReporterOptions {
 export type ClosableReporter = RunReporter & { close(): Promise<void> | void };
 
 /**
- * The Ink view runs on a thread of its own (see ink-thread-reporter.ts), which loads Ink and React
- * while the run starts. Async so that a reporter may still load something before the run.
+ * The Ink view runs in a process of its own (see ink-process-reporter.ts), which loads Ink and
+ * React while the run starts. Async so that a reporter may still load something before the run.
  */
 export async function createReporter(opts: ReporterOptions): Promise<ClosableReporter> {
   switch (opts.mode) {
@@ -31,7 +31,7 @@ export async function createReporter(opts: ReporterOptions): Promise<ClosableRep
     case 'plain':
       return new PlainReporter({ out: opts.out, verbose: opts.verbose });
     case 'ink':
-      return new InkThreadReporter({ out: opts.out, stdin: opts.stdin, onStopRequest: opts.onStopRequest });
+      return new InkProcessReporter({ out: opts.out, stdin: opts.stdin, onStopRequest: opts.onStopRequest });
   }
 }
 

@@ -39,7 +39,7 @@ export class InkReporter implements RunReporter {
       maxFps: 1000 / MIN_FRAME_INTERVAL_MS,
       // Not `incrementalRendering`: in Ink 6.8 it appends rather than replaces lines when the
       // frame changes height (seen in tmux), leaving a garbled screen.
-      // The view runs on its own thread (ink-thread.ts); the engine's console is not its own.
+      // The view runs in a process of its own (ink-view-process.ts); nothing else logs there.
       patchConsole: false,
     });
     // Ink renders synchronously here, so the throttle measures the whole cost of a frame.
