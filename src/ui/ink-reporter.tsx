@@ -17,8 +17,8 @@ export interface InkReporterOptions {
 
 /** At most 10 frames a second… */
 const MIN_FRAME_INTERVAL_MS = 100;
-/** …and drawing takes at most 3% of the time, however slow a frame is on this machine… */
-const DRAW_BUDGET = 0.03;
+/** …and drawing takes at most 2% of the time, however slow a frame is on this machine… */
+const DRAW_BUDGET = 0.02;
 /** …but the view still moves at least once a second. */
 const MAX_FRAME_INTERVAL_MS = 1000;
 /** Refresh elapsed times and ETAs while a long stage reports nothing. */
