@@ -8,6 +8,7 @@
  * memory the view holds in the engine's process makes every stage's fork slower.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { getPriority, setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { RunEvent, RunReporter } from '../exec/events.js';
 import { PlainReporter } from './plain-reporter.js';
@@ -28,6 +29,13 @@ export interface ViewStats {
   /** The frame interval the draw budget settled on. */
   frameIntervalMs: number;
 }
+
+/**
+ * Niceness of the view process. When the machine is busy the view, not the run, should wait:
+ * the engine and its stages keep their CPU and the view draws late (or less often) rather than
+ * the run finishing late. On an idle machine it changes nothing.
+ */
+const VIEW_NICENESS = 10;
 
 /** Events wait at most this long before they are sent; the view draws at most every 100 ms. */
 const SEND_INTERVAL_MS = 50;
@@ -84,6 +92,11 @@ export class InkProcessReporter implements RunReporter {
         resolve();
       });
     });
+    try {
+      if (this.child.pid !== undefined) setPriority(this.child.pid, Math.max(VIEW_NICENESS, getOwnPriority()));
+    } catch {
+      // Not permitted here: the view runs at the engine's priority.
+    }
     // The run keeps `dag` alive, not the view; close() holds it until the summary is out.
     this.child.unref();
     this.child.channel?.unref();
@@ -145,5 +158,13 @@ export class InkProcessReporter implements RunReporter {
     this.opts.out.write(`\ndag: the live view stopped (${reason}); the plain log follows\n`);
     if (this.runStarted && !this.pending.includes(this.runStarted)) this.fallback.onEvent(this.runStarted);
     this.send();
+  }
+}
+
+function getOwnPriority(): number {
+  try {
+    return getPriority();
+  } catch {
+    return 0;
   }
 }
