@@ -92,11 +92,7 @@ export class InkProcessReporter implements RunReporter {
         resolve();
       });
     });
-    try {
-      if (this.child.pid !== undefined) setPriority(this.child.pid, Math.max(VIEW_NICENESS, getOwnPriority()));
-    } catch {
-      // Not permitted here: the view runs at the engine's priority.
-    }
+    this.setViewPriority(Math.max(VIEW_NICENESS, ownPriority()));
     // The run keeps `dag` alive, not the view; close() holds it until the summary is out.
     this.child.unref();
     this.child.channel?.unref();
@@ -123,6 +119,9 @@ export class InkProcessReporter implements RunReporter {
     if (!this.fallback) {
       this.child.ref();
       this.child.channel?.ref();
+      // The run is over and waits for the summary: the view need not yield any more (where the
+      // system lets a process raise a priority back).
+      this.setViewPriority(ownPriority());
       this.message({ type: 'close' });
       await this.exited;
     }
@@ -140,6 +139,14 @@ export class InkProcessReporter implements RunReporter {
     }
     this.pending = [];
   };
+
+  private setViewPriority(niceness: number): void {
+    try {
+      if (this.child.pid !== undefined && this.child.exitCode === null && this.child.signalCode === null) setPriority(this.child.pid, niceness);
+    } catch {
+      // Not permitted here: the view keeps the priority it has.
+    }
+  }
 
   private message(message: ToViewProcess): void {
     if (this.child.connected) this.child.send(message);
@@ -161,7 +168,7 @@ export class InkProcessReporter implements RunReporter {
   }
 }
 
-function getOwnPriority(): number {
+function ownPriority(): number {
   try {
     return getPriority();
   } catch {
