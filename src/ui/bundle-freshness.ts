@@ -2,7 +2,7 @@
  * Whether the bundled view (written by bundle-view.ts) is still what the compiled modules say.
  * A `tsc` without the bundle step recompiles the view but leaves the old bundle behind; loading
  * it would show yesterday's view, so any project file newer than when it was bundled (or gone)
- * makes the view thread load the modules instead.
+ * makes the view process load the modules instead.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
