@@ -22,9 +22,20 @@ test('a run that sends the view no event (a dry run, a planning error) leaves th
   assert.equal((reporter as InkProcessReporter).stats?.frames, 0, 'the view closed cleanly without drawing');
 });
 
+/** Ink writes only the last frame under CI; the view process inherits the environment it forks with. */
+function withoutCi<T>(start: () => T): T {
+  const saved = { ...process.env };
+  for (const key of Object.keys(process.env)) if (key === 'CI' || key === 'CONTINUOUS_INTEGRATION' || key.startsWith('CI_')) delete process.env[key];
+  try {
+    return start();
+  } finally {
+    Object.assign(process.env, saved);
+  }
+}
+
 test('the view process draws frames and the summary, and reports how many frames it drew', async () => {
   const out = new FakeTty(100, 30);
-  const reporter = new InkProcessReporter({ out: out.asWriteStream(), stdin: silentStdin() });
+  const reporter = withoutCi(() => new InkProcessReporter({ out: out.asWriteStream(), stdin: silentStdin() }));
   const events = loadFixture('train-with-cache');
   for (const e of events.slice(0, -1)) reporter.onEvent(e);
   // Give the view time to load and draw the run in progress before it ends.
