@@ -24,7 +24,14 @@ interface RunTiming {
   wallMs: number;
   /** `run succeeded in …` from the summary: the engine's own measure of the run. */
   engineMs: number;
+  /**
+   * User + system CPU of `dag` and its stage processes (GNU time), or NaN without it. Less
+   * disturbed by a busy machine than wall time; the stages' share is the same in every mode.
+   */
+  cpuMs: number;
 }
+
+const gnuTime = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
 function pipelineDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'dag-ui-bench-'));
@@ -36,7 +43,14 @@ function pipelineDir(): string {
 /** The shell line both modes run: the run itself timed by the shell, so both are measured alike. */
 function timedRun(dir: string, cache: string, extra: string, logFile?: string): string {
   const dag = join(repoRoot, 'bin', 'dag.js');
-  return `cd ${dir} && s=$(date +%s%N) && env -u CI -u CONTINUOUS_INTEGRATION ${process.execPath} ${dag} run pipeline.yaml --cache ${cache} ${extra} ${logFile ? `> ${logFile}` : ''}; e=$(date +%s%N); echo $(( (e - s) / 1000000 )) > ${cache}.wall`;
+  const time = gnuTime ? `${gnuTime} -f '%U %S' -o ${cache}.cpu ` : '';
+  return `cd ${dir} && s=$(date +%s%N) && env -u CI -u CONTINUOUS_INTEGRATION ${time}${process.execPath} ${dag} run pipeline.yaml --cache ${cache} ${extra} ${logFile ? `> ${logFile}` : ''}; e=$(date +%s%N); echo $(( (e - s) / 1000000 )) > ${cache}.wall`;
+}
+
+function readCpuMs(cache: string): number {
+  if (!existsSync(`${cache}.cpu`)) return Number.NaN;
+  const [user, system] = readFileSync(`${cache}.cpu`, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number);
+  return (user! + system!) * 1000;
 }
 
 function parseEngineMs(text: string): number {
@@ -50,7 +64,7 @@ function plainRun(dir: string, n: number): RunTiming {
   const cache = join(dir, `plain-${n}`);
   const r = spawnSync('sh', ['-c', timedRun(dir, cache, '--plain', `${cache}.log`)], { stdio: 'inherit' });
   if (r.status !== 0) throw new Error('plain run failed');
-  return { wallMs: Number(readFileSync(`${cache}.wall`, 'utf8')), engineMs: parseEngineMs(readFileSync(`${cache}.log`, 'utf8')) };
+  return { wallMs: Number(readFileSync(`${cache}.wall`, 'utf8')), engineMs: parseEngineMs(readFileSync(`${cache}.log`, 'utf8')), cpuMs: readCpuMs(cache) };
 }
 
 /** A run inside a tmux pseudo-terminal: the Ink view, or (`--plain`) the plain logger on a terminal. */
@@ -69,7 +83,7 @@ async function terminalRun(dir: string, name: string, extra: string, screenshots
   const end = execFileSync('tmux', ['-L', socket, 'capture-pane', '-p', '-S', '-50', '-t', name], { encoding: 'utf8' });
   execFileSync('tmux', ['-L', socket, 'kill-session', '-t', name]);
   screenshots?.push(midRun.trimEnd(), end.trimEnd());
-  return { wallMs: Number(readFileSync(`${cache}.wall`, 'utf8')), engineMs: parseEngineMs(end) };
+  return { wallMs: Number(readFileSync(`${cache}.wall`, 'utf8')), engineMs: parseEngineMs(end), cpuMs: readCpuMs(cache) };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -92,16 +106,17 @@ async function main(): Promise<void> {
   }
   const wall = (k: keyof typeof runs) => median(runs[k].map((r) => r.wallMs));
   const engine = (k: keyof typeof runs) => median(runs[k].map((r) => r.engineMs));
+  const cpu = (k: keyof typeof runs) => median(runs[k].map((r) => r.cpuMs));
   const pct = (a: number, b: number) => `${a >= b ? '+' : ''}${((a / b - 1) * 100).toFixed(1)}%`;
   const row = (label: string, k: keyof typeof runs) =>
-    `  ${label.padEnd(30)} wall ${(wall(k) / 1000).toFixed(1)} s   engine ${(engine(k) / 1000).toFixed(1)} s   runs: ${runs[k].map((r) => (r.wallMs / 1000).toFixed(1)).join(', ')} s`;
+    `  ${label.padEnd(30)} wall ${(wall(k) / 1000).toFixed(1)} s   engine ${(engine(k) / 1000).toFixed(1)} s   cpu ${(cpu(k) / 1000).toFixed(1)} s   runs: ${runs[k].map((r) => (r.wallMs / 1000).toFixed(1)).join(', ')} s`;
   const lines = [
     `dag run, ${stages} independent echo stages, 2 jobs, fresh cache each run, median of ${repeats} (modes interleaved)`,
-    `machine: ${cpus()[0]?.model ?? '?'} x${availableParallelism()}, node ${process.version}, load average at start ${load.toFixed(1)}`,
+    `machine: ${cpus()[0]?.model ?? '?'} x${availableParallelism()}, node ${process.version}, load average at start ${load.toFixed(1)}, at end ${loadavg()[0]!.toFixed(1)}`,
     row('plain, stdout to a file', 'plainFile'),
     row('plain, on a terminal (tmux)', 'plainTerminal'),
     row('ink view (tmux 120x32)', 'ink'),
-    `  ink vs plain on a terminal: wall ${pct(wall('ink'), wall('plainTerminal'))}, engine ${pct(engine('ink'), engine('plainTerminal'))}`,
+    `  ink vs plain on a terminal: wall ${pct(wall('ink'), wall('plainTerminal'))}, engine ${pct(engine('ink'), engine('plainTerminal'))}, cpu ${pct(cpu('ink'), cpu('plainTerminal'))}`,
     `  ink vs plain to a file:     wall ${pct(wall('ink'), wall('plainFile'))}, engine ${pct(engine('ink'), engine('plainFile'))}   (target: within 10%)`,
   ];
   console.log(lines.join('\n'));

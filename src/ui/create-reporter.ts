@@ -1,8 +1,6 @@
 /** The one entry the engine calls: pick a reporter for the terminal and build it. */
 import type { RunReporter } from '../exec/events.js';
-// Order matters: React is loaded (by the Ink reporter) between these two.
-import './react-production-begin.js';
-import './react-production-end.js';
+import { InkProcessReporter } from './ink-process-reporter.js';
 import { JsonReporter } from './json-reporter.js';
 import { PlainReporter } from './plain-reporter.js';
 
@@ -23,8 +21,8 @@ export interface ReporterOptions {
 export type ClosableReporter = RunReporter & { close(): Promise<void> | void };
 
 /**
- * Async because the Ink view (Ink and React) is imported only when it is used: loading it costs
- * more than everything else a plain or JSON run loads.
+ * The Ink view runs in a process of its own (see ink-process-reporter.ts), which loads Ink and
+ * React while the run starts. Async so that a reporter may still load something before the run.
  */
 export async function createReporter(opts: ReporterOptions): Promise<ClosableReporter> {
   switch (opts.mode) {
@@ -32,10 +30,8 @@ export async function createReporter(opts: ReporterOptions): Promise<ClosableRep
       return new JsonReporter({ out: opts.out });
     case 'plain':
       return new PlainReporter({ out: opts.out, verbose: opts.verbose });
-    case 'ink': {
-      const { InkReporter } = await import('./ink-reporter.js');
-      return new InkReporter({ out: opts.out, stdin: opts.stdin, onStopRequest: opts.onStopRequest });
-    }
+    case 'ink':
+      return new InkProcessReporter({ out: opts.out, stdin: opts.stdin, onStopRequest: opts.onStopRequest });
   }
 }
 

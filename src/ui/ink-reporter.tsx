@@ -17,8 +17,8 @@ export interface InkReporterOptions {
 
 /** At most 10 frames a second… */
 const MIN_FRAME_INTERVAL_MS = 100;
-/** …and drawing takes at most 3% of the time, however slow a frame is on this machine… */
-const DRAW_BUDGET = 0.03;
+/** …and drawing takes at most 2% of the time, however slow a frame is on this machine… */
+const DRAW_BUDGET = 0.02;
 /** …but the view still moves at least once a second. */
 const MAX_FRAME_INTERVAL_MS = 1000;
 /** Refresh elapsed times and ETAs while a long stage reports nothing. */
@@ -37,6 +37,10 @@ export class InkReporter implements RunReporter {
       // Ctrl-C is a stop request to the engine (graceful, then forced), not an exit of the view.
       exitOnCtrlC: false,
       maxFps: 1000 / MIN_FRAME_INTERVAL_MS,
+      // Not `incrementalRendering`: in Ink 6.8 it appends rather than replaces lines when the
+      // frame changes height (seen in tmux), leaving a garbled screen.
+      // The view runs in a process of its own (ink-view-process.ts); nothing else logs there.
+      patchConsole: false,
     });
     // Ink renders synchronously here, so the throttle measures the whole cost of a frame.
     this.throttle.subscribe(() => this.instance.rerender(this.view()));

@@ -17,6 +17,20 @@ test('DAG order puts a stage after its needs, keeps plan order otherwise, and gi
   assert.deepEqual(order.map((o) => `${o.entry.stageId}:${o.depth}`), ['load:0', 'b:1', 'a:1', 'vote:2', 'eval:3']);
 });
 
+test('DAG order of a wide plan: plan order where it is topological, needs first where it is not', () => {
+  const wide = fastStagesRun(1000)[0]!;
+  assert.equal(wide.type, 'run-started');
+  const plan = wide.type === 'run-started' ? wide.stages : [];
+  assert.deepEqual(dagOrder(plan).map((o) => o.entry.stageId), plan.map((s) => s.stageId));
+  assert.equal(dagOrder(plan).at(-1)!.depth, 99, 'a chain of 100 layers of 10');
+  // The same plan listed backwards: every stage still comes after what it needs, and among the
+  // stages ready at a time the earliest in the plan goes first (the roots s0009..s0000 last in it).
+  const order = dagOrder([...plan].reverse()).map((o) => o.entry.stageId);
+  const position = new Map(order.map((id, i) => [id, i]));
+  for (const s of plan) for (const n of s.needs) assert.ok(position.get(n)! < position.get(s.stageId)!, `${n} before ${s.stageId}`);
+  assert.deepEqual(order.slice(0, 3), ['s0009', 's0019', 's0029']);
+});
+
 test('replaying a run leaves each stage in its final state with its metrics and log tail', () => {
   const run = new RunState();
   for (const e of loadFixture('failing-stage')) run.apply(e);
