@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../rng.js';
-import { DepthwiseConv2D, SeededDropout, SpatialDropout2D, StochasticDepth } from '../layers/index.js';
+import { BatchNormalization, DepthwiseConv2D, ReLU, SeededDropout, SpatialDropout2D, StochasticDepth } from '../layers/index.js';
 import type { ModelSpec } from './spec.js';
 
 export type Sym = tf.SymbolicTensor;
@@ -48,11 +48,11 @@ export class LayerFactory {
   }
 
   bn(x: Sym, name: string): Sym {
-    return tf.layers.batchNormalization({ name, momentum: this.spec.bnMomentum, epsilon: 1e-3 }).apply(x) as Sym;
+    return new BatchNormalization({ name, momentum: this.spec.bnMomentum, epsilon: 1e-3 }).apply(x) as Sym;
   }
 
   relu(x: Sym, name: string, maxValue?: number): Sym {
-    return tf.layers.reLU({ name, maxValue }).apply(x) as Sym;
+    return new ReLU({ name, maxValue }).apply(x) as Sym;
   }
 
   /** conv → batch norm → ReLU (ReLU6 when `relu6`). */

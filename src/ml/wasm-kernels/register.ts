@@ -10,6 +10,7 @@ import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-backprop-
 import { depthwiseConv2dNativeBackpropInputConfig } from './depthwise-backprop-input.js';
 import { arithmeticKernels } from './arithmetic.js';
 import { batchNormKernels } from './batch-norm.js';
+import { batchNormTrainingKernels } from './batch-norm-training.js';
 import { copyKernels } from './copies.js';
 import { maskKernels } from './masks.js';
 import { reduceKernels } from './reduce.js';
@@ -27,6 +28,7 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   ...maskKernels,
   ...arithmeticKernels,
   ...batchNormKernels,
+  ...batchNormTrainingKernels,
 ];
 
 /** Backend kernels the replacements call: captured before anything could override them. */

@@ -305,3 +305,114 @@ EXPORT void depthwise_input_grad(const float *restrict dy, const float *restrict
         }
       }
 }
+
+/* Training-mode batch normalisation of x [rows, c] in two passes: the batch mean and biased
+ * variance per channel (written to mean and variance), then out = (x - mean) * k + offset with
+ * k = scale / sqrt(variance + eps).
+ * The statistics accumulate in float64 around a per-channel shift (the first row), so a mean
+ * far from zero does not cancel the variance. acc holds 2c doubles, coef 2c floats. */
+EXPORT void batch_norm_train(const float *restrict x, int rows, int c, const float *restrict scale,
+                             const float *restrict offset, float eps, double *restrict acc,
+                             float *restrict coef, float *restrict mean, float *restrict variance,
+                             float *restrict out) {
+  double *s = acc, *q = acc + c;
+  for (int j = 0; j < 2 * c; j++) acc[j] = 0;
+  const float *shift = x;
+  for (int r = 0; r < rows; r++) {
+    const float *xr = x + (long)r * c;
+    int j = 0;
+    for (; j + 4 <= c; j += 4) {
+      v128_t v = wasm_f32x4_sub(wasm_v128_load(xr + j), wasm_v128_load(shift + j));
+      v128_t lo = wasm_f64x2_promote_low_f32x4(v);
+      v128_t hi = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
+      wasm_v128_store(s + j, wasm_f64x2_add(wasm_v128_load(s + j), lo));
+      wasm_v128_store(s + j + 2, wasm_f64x2_add(wasm_v128_load(s + j + 2), hi));
+      wasm_v128_store(q + j, wasm_f64x2_add(wasm_v128_load(q + j), wasm_f64x2_mul(lo, lo)));
+      wasm_v128_store(q + j + 2, wasm_f64x2_add(wasm_v128_load(q + j + 2), wasm_f64x2_mul(hi, hi)));
+    }
+    for (; j < c; j++) {
+      double v = (double)(xr[j] - shift[j]);
+      s[j] += v;
+      q[j] += v * v;
+    }
+  }
+  for (int j = 0; j < c; j++) {
+    double m = s[j] / rows;
+    double var = q[j] / rows - m * m;
+    mean[j] = (float)((double)shift[j] + m);
+    variance[j] = (float)(var > 0 ? var : 0);
+    double k = (scale ? (double)scale[j] : 1.0) / __builtin_sqrt((double)variance[j] + (double)eps);
+    coef[j] = (float)k;
+    coef[c + j] = offset ? offset[j] : 0.0f;
+  }
+  /* (x - mean) * k + offset, not x * k + (offset - mean * k): when the mean is large against the
+   * spread the folded form cancels away the output's low bits. */
+  const float *k = coef, *d = coef + c;
+  for (int r = 0; r < rows; r++) {
+    const float *xr = x + (long)r * c;
+    float *o = out + (long)r * c;
+    int j = 0;
+    for (; j + 4 <= c; j += 4) {
+      v128_t xc = wasm_f32x4_sub(wasm_v128_load(xr + j), wasm_v128_load(mean + j));
+      wasm_v128_store(o + j, wasm_f32x4_add(wasm_f32x4_mul(xc, wasm_v128_load(k + j)), wasm_v128_load(d + j)));
+    }
+    for (; j < c; j++) o[j] = (xr[j] - mean[j]) * k[j] + d[j];
+  }
+}
+
+/* Gradients of batch_norm_train for output gradient dy: with r = 1/sqrt(variance + eps),
+ * g = scale (1 when absent) and N = rows,
+ *   doffset = sum dy,  dscale = r * sum dy (x - mean),
+ *   dx = g r (dy - doffset / N - (x - mean) r^2 sum dy (x - mean) / N),
+ * which is what differentiating through the batch mean and variance gives. Two passes: the sums
+ * (float64, acc holds 2c doubles), then dx (coef holds 3c floats). */
+EXPORT void batch_norm_train_grad(const float *restrict dy, const float *restrict x, int rows, int c,
+                                  const float *restrict mean, const float *restrict variance,
+                                  const float *restrict scale, float eps, double *restrict acc,
+                                  float *restrict coef, float *restrict dx,
+                                  float *restrict dscale, float *restrict doffset) {
+  double *sd = acc, *sdc = acc + c;
+  for (int j = 0; j < 2 * c; j++) acc[j] = 0;
+  for (int r = 0; r < rows; r++) {
+    const float *g = dy + (long)r * c, *xr = x + (long)r * c;
+    int j = 0;
+    for (; j + 4 <= c; j += 4) {
+      v128_t d = wasm_v128_load(g + j);
+      v128_t p = wasm_f32x4_mul(d, wasm_f32x4_sub(wasm_v128_load(xr + j), wasm_v128_load(mean + j)));
+      v128_t dlo = wasm_f64x2_promote_low_f32x4(d);
+      v128_t dhi = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(d, d, 2, 3, 0, 1));
+      v128_t plo = wasm_f64x2_promote_low_f32x4(p);
+      v128_t phi = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(p, p, 2, 3, 0, 1));
+      wasm_v128_store(sd + j, wasm_f64x2_add(wasm_v128_load(sd + j), dlo));
+      wasm_v128_store(sd + j + 2, wasm_f64x2_add(wasm_v128_load(sd + j + 2), dhi));
+      wasm_v128_store(sdc + j, wasm_f64x2_add(wasm_v128_load(sdc + j), plo));
+      wasm_v128_store(sdc + j + 2, wasm_f64x2_add(wasm_v128_load(sdc + j + 2), phi));
+    }
+    for (; j < c; j++) {
+      sd[j] += (double)g[j];
+      sdc[j] += (double)(g[j] * (xr[j] - mean[j]));
+    }
+  }
+  float *a = coef, *b = coef + c, *e = coef + 2 * c;
+  for (int j = 0; j < c; j++) {
+    double r = 1.0 / __builtin_sqrt((double)variance[j] + (double)eps);
+    double gr = (scale ? (double)scale[j] : 1.0) * r;
+    doffset[j] = (float)sd[j];
+    dscale[j] = (float)(r * sdc[j]);
+    a[j] = (float)gr;
+    b[j] = (float)(-gr * r * r * sdc[j] / rows);
+    e[j] = (float)(-gr * sd[j] / rows);
+  }
+  for (int r = 0; r < rows; r++) {
+    const float *g = dy + (long)r * c, *xr = x + (long)r * c;
+    float *o = dx + (long)r * c;
+    int j = 0;
+    for (; j + 4 <= c; j += 4) {
+      v128_t xc = wasm_f32x4_sub(wasm_v128_load(xr + j), wasm_v128_load(mean + j));
+      v128_t v = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(a + j), wasm_v128_load(g + j)),
+                                wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(b + j), xc), wasm_v128_load(e + j)));
+      wasm_v128_store(o + j, v);
+    }
+    for (; j < c; j++) o[j] = a[j] * g[j] + (b[j] * (xr[j] - mean[j]) + e[j]);
+  }
+}

@@ -20,6 +20,14 @@ export interface SimdKernels {
   ): void;
   binary_f32(op: number, a: number, aPeriod: number, b: number, bPeriod: number, n: number, out: number): void;
   batch_norm(x: number, rows: number, c: number, mean: number, variance: number, offset: number, scale: number, eps: number, coef: number, out: number): void;
+  batch_norm_train(
+    x: number, rows: number, c: number, scale: number, offset: number, eps: number, acc: number, coef: number,
+    mean: number, variance: number, out: number,
+  ): void;
+  batch_norm_train_grad(
+    dy: number, x: number, rows: number, c: number, mean: number, variance: number, scale: number, eps: number,
+    acc: number, coef: number, dx: number, dscale: number, doffset: number,
+  ): void;
   masked_gradient(dy: number, x: number, n: number, lo: number, hi: number, loInclusive: number, out: number): void;
   depthwise_input_grad(
     dy: number, filter: number, n: number, h: number, w: number, c: number, oh: number, ow: number,

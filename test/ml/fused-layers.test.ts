@@ -1,0 +1,163 @@
+/**
+ * The layers that train through fused wasm kernels (src/ml/layers/batch-norm.ts, relu.ts) against
+ * TensorFlow.js's own layers on the reference `cpu` backend: outputs, gradients, moving statistics,
+ * and model.json round trips.
+ */
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../src/ml/backend.js';
+import { BatchNormalization, ReLU } from '../../src/ml/layers/index.js';
+
+const TOLERANCE = 1e-5;
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomValues(random: () => number, n: number, centre = 0, spread = 1): Float32Array {
+  return Float32Array.from({ length: n }, () => centre + (random() * 2 - 1) * spread);
+}
+
+function relativeError(actual: Float32Array, expected: Float32Array): number {
+  assert.equal(actual.length, expected.length);
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < actual.length; i++) {
+    diff = Math.max(diff, Math.abs(actual[i]! - expected[i]!));
+    scale = Math.max(scale, Math.abs(expected[i]!));
+  }
+  return diff / Math.max(scale, 1e-30);
+}
+
+type BatchNormRun = {
+  y: Float32Array;
+  /** Gradients of sum(y · r) for x, gamma and beta. */
+  grads: Float32Array[];
+  /** Moving mean and variance after two training calls. */
+  moving: Float32Array[];
+};
+
+/** One training-mode call of `layer` (built on `x`'s shape, weights set to `weights`). */
+function runBatchNorm(layer: tf.layers.Layer, x: Float32Array, shape: number[], r: Float32Array, weights: Float32Array[]): BatchNormRun {
+  return tf.tidy(() => {
+    layer.build(shape);
+    layer.setWeights(weights.map((w) => tf.tensor1d(w)));
+    const xv = tf.variable(tf.tensor(x, shape));
+    const loss = () => tf.sum(tf.mul(layer.apply(xv, { training: true }) as tf.Tensor, tf.tensor(r, shape))) as tf.Scalar;
+    const [gamma, beta, movingMean, movingVariance] = layer.weights;
+    const { grads } = tf.variableGrads(loss, [xv, gamma!.read() as tf.Variable, beta!.read() as tf.Variable]);
+    const training = Float32Array.from((layer.apply(tf.tensor(x, shape), { training: true }) as tf.Tensor).dataSync());
+    const result: BatchNormRun = {
+      y: training,
+      grads: [xv, gamma!.read() as tf.Variable, beta!.read() as tf.Variable].map((v) => Float32Array.from(grads[v.name]!.dataSync())),
+      moving: [movingMean!.read(), movingVariance!.read()].map((v) => Float32Array.from(v.dataSync())),
+    };
+    xv.dispose();
+    return result;
+  });
+}
+
+before(async () => {
+  await initBackend('wasm');
+});
+
+describe('BatchNormalization on wasm', () => {
+  it('trains as tf.layers.batchNormalization does on cpu: output, gradients, moving statistics', async () => {
+    const random = rng(7);
+    const shapes = [[1, 5, 7, 3], [3, 4, 4, 8], [2, 9, 5, 13], [128, 1], [1, 2, 2, 1], [4, 6, 6, 32]];
+    for (const [i, shape] of shapes.entries()) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const c = shape[shape.length - 1]!;
+      // Some inputs far from zero: the variance must not be lost to the mean.
+      const x = randomValues(random, n, i % 2 === 0 ? 0 : 20, i === 3 ? 0.01 : 3);
+      const r = randomValues(random, n);
+      const weights = [randomValues(random, c, 1, 0.5), randomValues(random, c), randomValues(random, c), randomValues(random, c, 2, 1)];
+      const config = { momentum: 0.9, epsilon: 1e-3 };
+      await tf.setBackend('wasm');
+      const wasm = runBatchNorm(new BatchNormalization(config), x, shape, r, weights);
+      await tf.setBackend('cpu');
+      const cpu = runBatchNorm(tf.layers.batchNormalization(config), x, shape, r, weights);
+      const label = `shape [${shape}]`;
+      assert.ok(relativeError(wasm.y, cpu.y) <= TOLERANCE, `${label} output: ${relativeError(wasm.y, cpu.y)}`);
+      ['x', 'gamma', 'beta'].forEach((name, k) => {
+        const err = relativeError(wasm.grads[k]!, cpu.grads[k]!);
+        assert.ok(err <= TOLERANCE, `${label} gradient of ${name}: ${err}`);
+      });
+      ['moving mean', 'moving variance'].forEach((name, k) => {
+        const err = relativeError(wasm.moving[k]!, cpu.moving[k]!);
+        assert.ok(err <= TOLERANCE, `${label} ${name}: ${err}`);
+      });
+    }
+    await tf.setBackend('wasm');
+  });
+
+  it('frees what it allocates across training steps', async () => {
+    await tf.setBackend('wasm');
+    const layer = new BatchNormalization({});
+    const x = tf.randomNormal([2, 5, 5, 6], 0, 1, 'float32', 3);
+    layer.build(x.shape);
+    const step = () => tf.tidy(() => {
+      tf.variableGrads(() => tf.sum(layer.apply(x, { training: true }) as tf.Tensor) as tf.Scalar).value.dataSync();
+    });
+    const { kernelNames } = await tf.profile(step);
+    assert.ok(kernelNames.includes('DagBatchNormTraining') && kernelNames.includes('DagBatchNormTrainingGrad'), `${kernelNames}`);
+    const dataIds = tf.engine().backend.numDataIds();
+    const tensors = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) step();
+    assert.equal(tf.engine().backend.numDataIds(), dataIds);
+    assert.equal(tf.memory().numTensors, tensors);
+    tf.dispose([x]);
+    for (const w of layer.weights) w.dispose();
+  });
+});
+
+describe('ReLU with maxValue 6', () => {
+  it('gives the values and gradients of relu then clip, on wasm and cpu, at the bounds too', async () => {
+    const random = rng(3);
+    const x = randomValues(random, 240, 0, 8).map((v, i) => (i % 5 === 0 ? [0, 6, -0, 6.000001, 5.999999][(i / 5) % 5]! : v));
+    const r = randomValues(random, 240);
+    for (const backend of ['wasm', 'cpu']) {
+      await tf.setBackend(backend);
+      const [ours, stock] = [new ReLU({ maxValue: 6 }), tf.layers.reLU({ maxValue: 6 })].map((layer) => tf.tidy(() => {
+        const f = (t: tf.Tensor) => tf.sum(tf.mul(layer.apply(t) as tf.Tensor, tf.tensor(r, [4, 6, 10])));
+        const t = tf.tensor(x, [4, 6, 10]);
+        return [(layer.apply(t) as tf.Tensor).dataSync(), tf.grad(f)(t).dataSync()].map((a) => Float32Array.from(a));
+      }));
+      assert.deepEqual(ours![0], stock![0], `${backend} values`);
+      assert.equal(relativeError(ours![1]!, stock![1]!), 0, `${backend} gradients`);
+    }
+    await tf.setBackend('wasm');
+  });
+});
+
+describe('model.json', () => {
+  it('keeps the standard class names and reloads into these layers', async () => {
+    await tf.setBackend('wasm');
+    const input = tf.input({ shape: [4, 4, 2] });
+    const y = new ReLU({ maxValue: 6 }).apply(new BatchNormalization({ momentum: 0.8 }).apply(input)) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: y });
+    const json = model.toJSON(undefined, false) as { config: { layers: Array<{ class_name: string }> } };
+    assert.deepEqual(json.config.layers.map((l) => l.class_name), ['InputLayer', 'BatchNormalization', 'ReLU']);
+    let saved: tf.io.ModelArtifacts | undefined;
+    await model.save(tf.io.withSaveHandler(async (artifacts) => {
+      saved = artifacts;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }));
+    const reloaded = await tf.loadLayersModel(tf.io.fromMemory(saved!));
+    assert.ok(reloaded.layers[1] instanceof BatchNormalization);
+    assert.ok(reloaded.layers[2] instanceof ReLU);
+    const x = tf.randomNormal([3, 4, 4, 2], 0, 1, 'float32', 1);
+    assert.deepEqual((reloaded.predict(x) as tf.Tensor).dataSync(), (model.predict(x) as tf.Tensor).dataSync());
+    tf.dispose([x]);
+    model.dispose();
+    reloaded.dispose();
+  });
+});
