@@ -7,7 +7,7 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/ml/backend.js';
-import { BatchNormalization, ReLU } from '../../src/ml/layers/index.js';
+import { BatchNormalization, Conv2D, ReLU } from '../../src/ml/layers/index.js';
 
 const TOLERANCE = 1e-5;
 
@@ -138,22 +138,53 @@ describe('ReLU with maxValue 6', () => {
   });
 });
 
+describe('Conv2D without bias', () => {
+  it('matches the stock layer on cpu and computes no input gradient for a first layer', async () => {
+    const random = rng(17);
+    const x = randomValues(random, 2 * 9 * 9 * 3);
+    const r = randomValues(random, 2 * 5 * 5 * 4);
+    const kernel = randomValues(random, 3 * 3 * 3 * 4);
+    const config = { filters: 4, kernelSize: 3, strides: 2, padding: 'same' as const, useBias: false };
+    const results: Float32Array[][] = [];
+    for (const [backend, layer] of [['wasm', new Conv2D(config)], ['cpu', tf.layers.conv2d(config)]] as const) {
+      await tf.setBackend(backend);
+      layer.build([2, 9, 9, 3]);
+      layer.setWeights([tf.tensor4d(kernel, [3, 3, 3, 4])]);
+      const loss = () => tf.sum(tf.mul(layer.apply(tf.tensor4d(x, [2, 9, 9, 3])) as tf.Tensor, tf.tensor4d(r, [2, 5, 5, 4]))) as tf.Scalar;
+      const profile = await tf.profile(() => tf.variableGrads(loss).grads[(layer.weights[0]!.read() as tf.Variable).name]!);
+      if (backend === 'wasm') {
+        assert.ok(!profile.kernelNames.includes('Conv2DBackpropInput'), `${profile.kernelNames}`);
+        assert.ok(profile.kernelNames.includes('Conv2DBackpropFilter'), `${profile.kernelNames}`);
+      }
+      results.push(tf.tidy(() => [
+        Float32Array.from((layer.apply(tf.tensor4d(x, [2, 9, 9, 3])) as tf.Tensor).dataSync()),
+        Float32Array.from(tf.variableGrads(loss).grads[(layer.weights[0]!.read() as tf.Variable).name]!.dataSync()),
+      ]));
+    }
+    await tf.setBackend('wasm');
+    assert.ok(relativeError(results[0]![0]!, results[1]![0]!) <= TOLERANCE, 'output');
+    assert.ok(relativeError(results[0]![1]!, results[1]![1]!) <= TOLERANCE, 'kernel gradient');
+  });
+});
+
 describe('model.json', () => {
   it('keeps the standard class names and reloads into these layers', async () => {
     await tf.setBackend('wasm');
     const input = tf.input({ shape: [4, 4, 2] });
-    const y = new ReLU({ maxValue: 6 }).apply(new BatchNormalization({ momentum: 0.8 }).apply(input)) as tf.SymbolicTensor;
+    const conv = new Conv2D({ filters: 3, kernelSize: 3, padding: 'same', useBias: false }).apply(input);
+    const y = new ReLU({ maxValue: 6 }).apply(new BatchNormalization({ momentum: 0.8 }).apply(conv)) as tf.SymbolicTensor;
     const model = tf.model({ inputs: input, outputs: y });
     const json = model.toJSON(undefined, false) as { config: { layers: Array<{ class_name: string }> } };
-    assert.deepEqual(json.config.layers.map((l) => l.class_name), ['InputLayer', 'BatchNormalization', 'ReLU']);
+    assert.deepEqual(json.config.layers.map((l) => l.class_name), ['InputLayer', 'Conv2D', 'BatchNormalization', 'ReLU']);
     let saved: tf.io.ModelArtifacts | undefined;
     await model.save(tf.io.withSaveHandler(async (artifacts) => {
       saved = artifacts;
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }));
     const reloaded = await tf.loadLayersModel(tf.io.fromMemory(saved!));
-    assert.ok(reloaded.layers[1] instanceof BatchNormalization);
-    assert.ok(reloaded.layers[2] instanceof ReLU);
+    assert.ok(reloaded.layers[1] instanceof Conv2D);
+    assert.ok(reloaded.layers[2] instanceof BatchNormalization);
+    assert.ok(reloaded.layers[3] instanceof ReLU);
     const x = tf.randomNormal([3, 4, 4, 2], 0, 1, 'float32', 1);
     assert.deepEqual((reloaded.predict(x) as tf.Tensor).dataSync(), (model.predict(x) as tf.Tensor).dataSync());
     tf.dispose([x]);

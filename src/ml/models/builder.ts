@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../rng.js';
-import { BatchNormalization, DepthwiseConv2D, ReLU, SeededDropout, SpatialDropout2D, StochasticDepth } from '../layers/index.js';
+import { BatchNormalization, Conv2D, DepthwiseConv2D, ReLU, SeededDropout, SpatialDropout2D, StochasticDepth } from '../layers/index.js';
 import type { ModelSpec } from './spec.js';
 
 export type Sym = tf.SymbolicTensor;
@@ -21,8 +21,7 @@ export class LayerFactory {
   }
 
   conv(x: Sym, name: string, filters: number, kernelSize: number, strides = 1): Sym {
-    return tf.layers
-      .conv2d({
+    return new Conv2D({
         name,
         filters,
         kernelSize,
@@ -31,8 +30,7 @@ export class LayerFactory {
         useBias: false,
         kernelInitializer: tf.initializers.heNormal({ seed: this.rng.tfSeed() }),
         kernelRegularizer: this.regularizer(),
-      })
-      .apply(x) as Sym;
+      }).apply(x) as Sym;
   }
 
   depthwise(x: Sym, name: string, kernelSize: number, strides = 1): Sym {
