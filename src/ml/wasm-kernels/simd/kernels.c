@@ -266,12 +266,50 @@ EXPORT void masked_gradient(const float *restrict dy, const float *restrict x, i
 }
 
 /* Input gradient of a depthwise convolution, dy [n,oh,ow,c*m], filter [kh,kw,c,m], result
- * [n,h,w,c]: each output-gradient pixel scattered onto the input pixels its taps read,
- * vectorised across channels. */
+ * [n,h,w,c]. With multiplier 1 each input pixel gathers the output-gradient pixels whose taps read
+ * it and accumulates them in registers, vectorised across channels, storing once (taps: kh*kw
+ * pointer pairs of scratch). Other multipliers scatter each output-gradient pixel onto its input
+ * pixels. */
 EXPORT void depthwise_input_grad(const float *restrict dy, const float *restrict filter, int n,
                                  int h, int w, int c, int oh, int ow, int kh, int kw, int sh,
                                  int sw, int dh, int dw, int pt, int pl, int m,
-                                 float *restrict out) {
+                                 const float **restrict taps, float *restrict out) {
+  if (m == 1) {
+    for (int b = 0; b < n; b++)
+      for (int iy = 0; iy < h; iy++)
+        for (int ix = 0; ix < w; ix++) {
+          int count = 0;
+          for (int ky = 0; ky < kh; ky++) {
+            int ty = iy + pt - ky * dh;
+            if (ty < 0 || ty % sh != 0 || ty / sh >= oh) continue;
+            for (int kx = 0; kx < kw; kx++) {
+              int tx = ix + pl - kx * dw;
+              if (tx < 0 || tx % sw != 0 || tx / sw >= ow) continue;
+              taps[2 * count] = dy + (((long)b * oh + ty / sh) * ow + tx / sw) * c;
+              taps[2 * count + 1] = filter + (ky * kw + kx) * c;
+              count++;
+            }
+          }
+          float *o = out + (((long)b * h + iy) * w + ix) * c;
+          int q = 0;
+          for (; q + 8 <= c; q += 8) {
+            v128_t a0 = wasm_f32x4_splat(0), a1 = wasm_f32x4_splat(0);
+            for (int t = 0; t < count; t++) {
+              const float *g = taps[2 * t] + q, *f = taps[2 * t + 1] + q;
+              a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(g), wasm_v128_load(f)));
+              a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(g + 4), wasm_v128_load(f + 4)));
+            }
+            wasm_v128_store(o + q, a0);
+            wasm_v128_store(o + q + 4, a1);
+          }
+          for (; q < c; q++) {
+            float a = 0;
+            for (int t = 0; t < count; t++) a += taps[2 * t][q] * taps[2 * t + 1][q];
+            o[q] = a;
+          }
+        }
+    return;
+  }
   const long total = (long)n * h * w * c;
   for (long i = 0; i < total; i++) out[i] = 0;
   const int cm = c * m;
@@ -287,19 +325,10 @@ EXPORT void depthwise_input_grad(const float *restrict dy, const float *restrict
             if (ix < 0 || ix >= w) continue;
             float *o = out + (((long)b * h + iy) * w + ix) * c;
             const float *f = filter + (ky * kw + kx) * cm;
-            if (m == 1) {
-              int q = 0;
-              for (; q + 4 <= c; q += 4)
-                wasm_v128_store(o + q, wasm_f32x4_add(wasm_v128_load(o + q),
-                                                      wasm_f32x4_mul(wasm_v128_load(g + q),
-                                                                     wasm_v128_load(f + q))));
-              for (; q < c; q++) o[q] += g[q] * f[q];
-            } else {
-              for (int q = 0; q < c; q++) {
-                float s = 0;
-                for (int k = 0; k < m; k++) s += g[q * m + k] * f[q * m + k];
-                o[q] += s;
-              }
+            for (int q = 0; q < c; q++) {
+              float s = 0;
+              for (int k = 0; k < m; k++) s += g[q * m + k] * f[q * m + k];
+              o[q] += s;
             }
           }
         }

@@ -32,7 +32,7 @@ export interface SimdKernels {
   depthwise_input_grad(
     dy: number, filter: number, n: number, h: number, w: number, c: number, oh: number, ow: number,
     kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number,
-    m: number, out: number,
+    m: number, taps: number, out: number,
   ): void;
   greater_equal_scalar(x: number, n: number, s: number, out: number): void;
   less_equal_scalar(x: number, n: number, s: number, out: number): void;
