@@ -8,6 +8,7 @@ import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.js';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-backprop-filter.js';
 import { depthwiseConv2dNativeBackpropInputConfig } from './depthwise-backprop-input.js';
+import { adamKernels } from './adam.js';
 import { arithmeticKernels } from './arithmetic.js';
 import { batchNormKernels } from './batch-norm.js';
 import { batchNormTrainingKernels } from './batch-norm-training.js';
@@ -29,6 +30,7 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   ...arithmeticKernels,
   ...batchNormKernels,
   ...batchNormTrainingKernels,
+  ...adamKernels,
 ];
 
 /** Backend kernels the replacements call: captured before anything could override them. */

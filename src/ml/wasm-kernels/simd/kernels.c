@@ -445,3 +445,24 @@ EXPORT void batch_norm_train_grad(const float *restrict dy, const float *restric
     for (; j < c; j++) o[j] = a[j] * g[j] + (b[j] * (xr[j] - mean[j]) + e[j]);
   }
 }
+
+/* One Adam / AdamW step over n parameters, the same float32 operations in the same order as the
+ * op-by-op update in src/ml/optimizers.ts (so results are bit-identical to it):
+ *   w = w * decay;  m = m * b1 + g * (1 - b1);  v = v * b2 + g * g * (1 - b2);
+ *   w = w - m * step / (sqrt(v) + eps_hat)
+ * Separate multiplies and adds, never fused: wasm has no scalar FMA and clang does not contract
+ * across these statements for this target. */
+EXPORT void adam_update(const float *restrict w, const float *restrict g, const float *restrict m,
+                        const float *restrict v, int n, float decay, int apply_decay, float b1,
+                        float one_minus_b1, float b2, float one_minus_b2, float step, float eps_hat,
+                        float *restrict w_out, float *restrict m_out, float *restrict v_out) {
+  for (int i = 0; i < n; i++) {
+    float wi = apply_decay ? w[i] * decay : w[i];
+    float gi = g[i];
+    float mi = m[i] * b1 + gi * one_minus_b1;
+    float vi = v[i] * b2 + (gi * gi) * one_minus_b2;
+    m_out[i] = mi;
+    v_out[i] = vi;
+    w_out[i] = wi - (mi * step) / (__builtin_sqrtf(vi) + eps_hat);
+  }
+}

@@ -28,6 +28,10 @@ export interface SimdKernels {
     dy: number, x: number, rows: number, c: number, mean: number, variance: number, scale: number, eps: number,
     acc: number, coef: number, dx: number, dscale: number, doffset: number,
   ): void;
+  adam_update(
+    w: number, g: number, m: number, v: number, n: number, decay: number, applyDecay: number, b1: number,
+    oneMinusB1: number, b2: number, oneMinusB2: number, step: number, epsHat: number, wOut: number, mOut: number, vOut: number,
+  ): void;
   masked_gradient(dy: number, x: number, n: number, lo: number, hi: number, loInclusive: number, out: number): void;
   depthwise_input_grad(
     dy: number, filter: number, n: number, h: number, w: number, c: number, oh: number, ow: number,
