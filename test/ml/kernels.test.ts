@@ -151,6 +151,13 @@ describe('wasm training kernels', () => {
       ['per-channel and scalar operands on either side', () =>
         tf.div(vector(), tf.mul(tf.sub(tf.scalar(2), t4(x)), tf.tensor4d(channel, [1, 1, 1, 6])).add(vector()).add(4))],
       ['broadcast along H (original kernel)', () => tf.mul(t4(x), tf.tensor4d(channel.subarray(0, 5), [1, 5, 1, 1]))],
+      ['matMul, dense-layer gradient shapes', () => tf.matMul(tf.tensor2d(x.subarray(0, 35 * 6), [35, 6]), tf.tensor2d(y.subarray(0, 35 * 9), [35, 9]), true, false)],
+      ['matMul with transposed b', () => tf.matMul(tf.tensor2d(x.subarray(0, 7 * 13), [7, 13]), tf.tensor2d(y.subarray(0, 5 * 13), [5, 13]), false, true)],
+      ['matMul plain', () => tf.matMul(tf.tensor2d(x.subarray(0, 7 * 13), [7, 13]), tf.tensor2d(y.subarray(0, 13 * 5), [13, 5]))],
+      ['batched matMul and a broadcast matrix', () => tf.add(
+        tf.matMul(tf.tensor3d(x.subarray(0, 3 * 4 * 6), [3, 4, 6]), tf.tensor3d(y.subarray(0, 3 * 6 * 5), [3, 6, 5])),
+        tf.matMul(tf.tensor3d(x.subarray(0, 3 * 4 * 6), [3, 4, 6]), tf.tensor2d(y.subarray(0, 5 * 6), [5, 6]), false, true))],
+      ['matMul with both transposed (original kernel)', () => tf.matMul(tf.tensor2d(x.subarray(0, 6 * 7), [6, 7]), tf.tensor2d(y.subarray(0, 5 * 6), [5, 6]), true, true)],
       ['batch norm with per-channel parameters', () => tf.batchNorm(t4(x), tf.tensor1d(channel), vector(), tf.tensor1d(channel), vector(), 1e-3)],
       ['batch norm without offset and scale', () => tf.batchNorm(t4(x), tf.tensor1d(channel), vector())],
       ['batch norm with full-shape mean (original kernel)', () => tf.batchNorm(t4(x), t4(y), t4(y).abs().add(1))],

@@ -14,6 +14,7 @@ import { batchNormKernels } from './batch-norm.js';
 import { batchNormTrainingKernels } from './batch-norm-training.js';
 import { copyKernels } from './copies.js';
 import { maskKernels } from './masks.js';
+import { matMulKernels } from './matmul.js';
 import { reduceKernels } from './reduce.js';
 import { registerWasmGradients } from './gradients.js';
 import { rememberOriginal } from './wasm-backend.js';
@@ -31,6 +32,7 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   ...batchNormKernels,
   ...batchNormTrainingKernels,
   ...adamKernels,
+  ...matMulKernels,
 ];
 
 /** Backend kernels the replacements call: captured before anything could override them. */

@@ -466,3 +466,45 @@ EXPORT void adam_update(const float *restrict w, const float *restrict g, const 
     w_out[i] = wi - (mi * step) / (__builtin_sqrtf(vi) + eps_hat);
   }
 }
+
+/* out[bt] = op(a[bt]) x op(b[bt]) for float32 matrices, op = transpose when ta / tb: out is
+ * [m, n], the shared dimension k. a_step / b_step are the elements between batches (0
+ * broadcasts one matrix). Without tb each output row accumulates rows of b scaled by one element
+ * of a; with tb (and not ta) each output element is a dot product of two contiguous rows. The
+ * caller routes ta && tb elsewhere. */
+EXPORT void matmul_f32(const float *restrict a, const float *restrict b, int batch, int m, int k,
+                       int n, int ta, int tb, long a_step, long b_step, float *restrict out) {
+  for (int bt = 0; bt < batch; bt++) {
+    const float *A = a + bt * a_step, *B = b + bt * b_step;
+    float *O = out + (long)bt * m * n;
+    if (!tb) {
+      for (int i = 0; i < m; i++) {
+        float *o = O + (long)i * n;
+        for (int j = 0; j < n; j++) o[j] = 0;
+        for (int p = 0; p < k; p++) {
+          const float s = ta ? A[(long)p * m + i] : A[(long)i * k + p];
+          const float *br = B + (long)p * n;
+          const v128_t vs = wasm_f32x4_splat(s);
+          int j = 0;
+          for (; j + 4 <= n; j += 4)
+            wasm_v128_store(o + j, wasm_f32x4_add(wasm_v128_load(o + j), wasm_f32x4_mul(vs, wasm_v128_load(br + j))));
+          for (; j < n; j++) o[j] += s * br[j];
+        }
+      }
+    } else {
+      for (int i = 0; i < m; i++) {
+        const float *ar = A + (long)i * k;
+        for (int j = 0; j < n; j++) {
+          const float *br = B + (long)j * k;
+          v128_t acc = wasm_f32x4_splat(0);
+          int p = 0;
+          for (; p + 4 <= k; p += 4) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_v128_load(ar + p), wasm_v128_load(br + p)));
+          float s = (wasm_f32x4_extract_lane(acc, 0) + wasm_f32x4_extract_lane(acc, 1)) +
+                    (wasm_f32x4_extract_lane(acc, 2) + wasm_f32x4_extract_lane(acc, 3));
+          for (; p < k; p++) s += ar[p] * br[p];
+          O[(long)i * n + j] = s;
+        }
+      }
+    }
+  }
+}
