@@ -228,6 +228,29 @@ describe('wasm training kernels', () => {
     }
   });
 
+  it('take the same max-pooling gradients as cpu, ties included', async () => {
+    const random = rng(29);
+    const cases: Array<[number[], number, number, 'same' | 'valid']> = [
+      [[1, 7, 9, 3], 2, 2, 'same'], [[2, 8, 8, 5], 2, 2, 'valid'], [[3, 9, 7, 4], 3, 2, 'same'], [[2, 6, 5, 6], 3, 1, 'valid'],
+    ];
+    for (const [shape, size, stride, pad] of cases) {
+      // Half the inputs are zero (as after ReLU), so windows often hold several equal maxima.
+      const x = randomValues(random, shape).map((v) => Math.max(0, v));
+      const grads: Record<string, Float32Array> = {};
+      for (const backend of ['wasm', 'cpu']) {
+        await tf.setBackend(backend);
+        grads[backend] = tf.tidy(() => {
+          const f = (t: tf.Tensor) => {
+            const y = tf.maxPool(t as tf.Tensor4D, size, stride, pad);
+            return tf.sum(tf.mul(y, tf.tensor(randomValues(rng(3), y.shape), y.shape)));
+          };
+          return Float32Array.from(tf.grad(f)(tf.tensor4d(x, shape as [number, number, number, number])).dataSync());
+        });
+      }
+      assert.ok(relativeError(grads.wasm!, grads.cpu!) <= TOLERANCE, `pool ${size} stride ${stride} ${pad} [${shape}]`);
+    }
+  });
+
   it('free every intermediate they allocate', async () => {
     await tf.setBackend('wasm');
     const x = tf.randomNormal([3, 9, 11, 4], 0, 1, 'float32', 1) as tf.Tensor4D;

@@ -15,6 +15,7 @@ import { batchNormTrainingKernels } from './batch-norm-training.js';
 import { copyKernels } from './copies.js';
 import { maskKernels } from './masks.js';
 import { matMulKernels } from './matmul.js';
+import { maxPoolGradKernels } from './max-pool-grad.js';
 import { reduceKernels } from './reduce.js';
 import { registerWasmGradients } from './gradients.js';
 import { rememberOriginal } from './wasm-backend.js';
@@ -33,6 +34,7 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   ...batchNormTrainingKernels,
   ...adamKernels,
   ...matMulKernels,
+  ...maxPoolGradKernels,
 ];
 
 /** Backend kernels the replacements call: captured before anything could override them. */

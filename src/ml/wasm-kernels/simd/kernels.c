@@ -508,3 +508,34 @@ EXPORT void matmul_f32(const float *restrict a, const float *restrict b, int bat
     }
   }
 }
+
+/* Gradient of max pooling (dilation 1), x [n,h,w,c], dy [n,oh,ow,c]: each output gradient goes to
+ * the first maximum of its window in row-major scan order (strictly greater replaces), as the
+ * reference backend chooses it. */
+EXPORT void max_pool_grad(const float *restrict x, const float *restrict dy, int n, int h, int w,
+                          int c, int oh, int ow, int kh, int kw, int sh, int sw, int pt, int pl,
+                          float *restrict dx) {
+  const long total = (long)n * h * w * c;
+  for (long i = 0; i < total; i++) dx[i] = 0;
+  for (int b = 0; b < n; b++)
+    for (int oy = 0; oy < oh; oy++) {
+      const int y0 = oy * sh - pt, y1 = y0 + kh < h ? y0 + kh : h;
+      for (int ox = 0; ox < ow; ox++) {
+        const int x0 = ox * sw - pl, x1 = x0 + kw < w ? x0 + kw : w;
+        const float *g = dy + (((long)b * oh + oy) * ow + ox) * c;
+        for (int j = 0; j < c; j++) {
+          float best = -__builtin_inff();
+          long at = -1;
+          for (int iy = y0 < 0 ? 0 : y0; iy < y1; iy++)
+            for (int ix = x0 < 0 ? 0 : x0; ix < x1; ix++) {
+              const long p = (((long)b * h + iy) * w + ix) * c + j;
+              if (x[p] > best) {
+                best = x[p];
+                at = p;
+              }
+            }
+          if (at >= 0) dx[at] += g[j];
+        }
+      }
+    }
+}

@@ -33,6 +33,10 @@ export interface SimdKernels {
     oneMinusB1: number, b2: number, oneMinusB2: number, step: number, epsHat: number, wOut: number, mOut: number, vOut: number,
   ): void;
   matmul_f32(a: number, b: number, batch: number, m: number, k: number, n: number, ta: number, tb: number, aStep: number, bStep: number, out: number): void;
+  max_pool_grad(
+    x: number, dy: number, n: number, h: number, w: number, c: number, oh: number, ow: number,
+    kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, dx: number,
+  ): void;
   masked_gradient(dy: number, x: number, n: number, lo: number, hi: number, loInclusive: number, out: number): void;
   depthwise_input_grad(
     dy: number, filter: number, n: number, h: number, w: number, c: number, oh: number, ow: number,
