@@ -67,6 +67,8 @@ function report(m: Measurement) {
 }
 
 const started = new Date().toISOString();
+const loadavg = () => spawnSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).stdout.trim();
+const loadavgAtStart = loadavg();
 const backends = (await describeBackends()).candidates;
 const tensorflowAvailable = backends.some((c) => c.name.startsWith('tfjs-node') && c.ok);
 console.log(`batch ${BATCH}, 28x28x1, ${CLASSES} classes, Adam; ${cpus().length} cores`);
@@ -96,9 +98,10 @@ const parallel = {
   perProcessImagesPerSecond: pair.map((m) => m.imagesPerSecond),
   perProcessImagesPerCpuSecond: pair.map((m) => m.imagesPerCpuSecond),
   speedupOverOne: pair.reduce((s, m) => s + m.imagesPerSecond, 0) / single.imagesPerSecond,
+  cpuSecondScaling: pair.reduce((s, m) => s + m.imagesPerCpuSecond, 0) / single.imagesPerCpuSecond,
 };
 console.log(`2 × wasm mobile2 in parallel: ${parallel.imagesPerSecond.toFixed(1)} images/s together ` +
-  `(${parallel.speedupOverOne.toFixed(2)}× one process)`);
+  `(${parallel.speedupOverOne.toFixed(2)}× one process; per CPU-second ${parallel.cpuSecondScaling.toFixed(2)}×)`);
 
 const torchOf = (network: string) => results.find((m) => m.backend === 'pytorch' && m.network === network);
 const rows = results.filter((m) => m.backend !== 'pytorch').map((m) => {
@@ -117,10 +120,9 @@ for (const r of rows) {
 
 const outDir = join(repoRoot, 'bench', 'results');
 mkdirSync(outDir, { recursive: true });
-const loadavg = spawnSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).stdout.trim();
 const benchReport: BenchReport = {
   started, batch: BATCH, classes: CLASSES, batches, cpuBatch: CPU_BATCH, cores: cpus().length, cpu: cpus()[0]?.model ?? '',
-  loadavgAtEnd: loadavg, pytorch: torchVersion ?? null, results: rows,
+  loadavgAtStart, loadavgAtEnd: loadavg(), pytorch: torchVersion ?? null, results: rows,
   pytorchResults: results.filter((m) => m.backend === 'pytorch'), parallel,
 };
 writeFileSync(join(outDir, 'train-throughput.json'), JSON.stringify(benchReport, null, 2) + '\n');
