@@ -539,3 +539,82 @@ EXPORT void max_pool_grad(const float *restrict x, const float *restrict dy, int
       }
     }
 }
+
+/* Filter gradient of a convolution as a register-tiled product over implicit im2col rows: for
+ * each chunk of 256 output pixels, every (tap, 4 input channels) x (8 output channels) block of
+ * the result accumulates in eight registers across the chunk's pixels, then is added to the
+ * float64 total (accd, kh*kw*ci*co doubles). Input rows are located once per chunk (rows:
+ * 256*kh*kw pointers of scratch; taps in the padding point at zeros, ci zero floats).
+ * Needs co % 4 == 0. */
+#define CHUNK 256
+
+/* acc[0..4) += v: four float32 lanes added to four float64 accumulators. */
+#define ADD_F32X4_TO_F64(acc, v)                                                                   \
+  do {                                                                                           \
+    v128_t v_ = (v);                                                                             \
+    wasm_v128_store((acc), wasm_f64x2_add(wasm_v128_load(acc), wasm_f64x2_promote_low_f32x4(v_))); \
+    wasm_v128_store((acc) + 2, wasm_f64x2_add(wasm_v128_load((acc) + 2),                         \
+                                              wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v_, v_, 2, 3, 0, 1)))); \
+  } while (0)
+
+static inline __attribute__((always_inline)) void filter_tile(
+    const float *const *restrict rows, const float *restrict g, int count, int co, int c0, int cb,
+    int jv, double *restrict acc, int acc_stride) {
+  v128_t a[4][2];
+  for (int r = 0; r < 4; r++) a[r][0] = a[r][1] = wasm_f32x4_splat(0);
+  for (int p = 0; p < count; p++) {
+    const float *xr = rows[p] + c0;
+    const float *gp = g + (long)p * co;
+    v128_t g0 = wasm_v128_load(gp), g1 = jv == 2 ? wasm_v128_load(gp + 4) : g0;
+    for (int r = 0; r < cb; r++) {
+      v128_t s = wasm_f32x4_splat(xr[r]);
+      a[r][0] = wasm_f32x4_add(a[r][0], wasm_f32x4_mul(s, g0));
+      if (jv == 2) a[r][1] = wasm_f32x4_add(a[r][1], wasm_f32x4_mul(s, g1));
+    }
+  }
+  for (int r = 0; r < cb; r++)
+    for (int v = 0; v < jv; v++) ADD_F32X4_TO_F64(acc + (long)r * acc_stride + 4 * v, a[r][v]);
+}
+
+EXPORT void conv_filter_grad_tiled(const float *restrict x, const float *restrict dy, int n, int h,
+                                   int w, int ci, int oh, int ow, int co, int kh, int kw, int sh,
+                                   int sw, int dh, int dw, int pt, int pl,
+                                   const float **restrict rows, const float *restrict zeros,
+                                   double *restrict accd, float *restrict out) {
+  const int taps = kh * kw, size = taps * ci * co;
+  const long pixels = (long)n * oh * ow;
+  for (int i = 0; i < size; i++) accd[i] = 0;
+  for (long p0 = 0; p0 < pixels; p0 += CHUNK) {
+    const int count = pixels - p0 < CHUNK ? (int)(pixels - p0) : CHUNK;
+    for (int p = 0; p < count; p++) {
+      const long q = p0 + p;
+      const int b = (int)(q / ((long)oh * ow)), rem = (int)(q % ((long)oh * ow));
+      const int oy = rem / ow, ox = rem % ow;
+      for (int ky = 0; ky < kh; ky++)
+        for (int kx = 0; kx < kw; kx++) {
+          const int iy = oy * sh + ky * dh - pt, ix = ox * sw + kx * dw - pl;
+          rows[(ky * kw + kx) * CHUNK + p] = (iy >= 0 && iy < h && ix >= 0 && ix < w)
+                                                 ? x + (((long)b * h + iy) * w + ix) * ci
+                                                 : zeros;
+        }
+    }
+    const float *g = dy + p0 * co;
+    for (int j0 = 0; j0 < co;) {
+      const int jv = co - j0 >= 8 ? 2 : 1;
+      for (int t = 0; t < taps; t++) {
+        const float *const *tr = rows + t * CHUNK;
+        double *acc = accd + (long)t * ci * co + j0;
+        int c0 = 0;
+        if (jv == 2) {
+          for (; c0 + 4 <= ci; c0 += 4) filter_tile(tr, g + j0, count, co, c0, 4, 2, acc + (long)c0 * co, co);
+          for (; c0 < ci; c0++) filter_tile(tr, g + j0, count, co, c0, 1, 2, acc + (long)c0 * co, co);
+        } else {
+          for (; c0 + 4 <= ci; c0 += 4) filter_tile(tr, g + j0, count, co, c0, 4, 1, acc + (long)c0 * co, co);
+          for (; c0 < ci; c0++) filter_tile(tr, g + j0, count, co, c0, 1, 1, acc + (long)c0 * co, co);
+        }
+      }
+      j0 += 4 * jv;
+    }
+  }
+  for (int i = 0; i < size; i++) out[i] = (float)accd[i];
+}

@@ -13,6 +13,11 @@ export interface SimdKernels {
     kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number,
     accF32: number, accF64: number, out: number,
   ): void;
+  conv_filter_grad_tiled(
+    x: number, dy: number, n: number, h: number, w: number, ci: number, oh: number, ow: number, co: number,
+    kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number,
+    rows: number, zeros: number, accF64: number, out: number,
+  ): void;
   depthwise_filter_grad(
     x: number, dy: number, n: number, h: number, w: number, c: number, oh: number, ow: number,
     kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number,
