@@ -118,6 +118,23 @@ describe('wasm training kernels', () => {
     });
   }
 
+  it('match cpu gradients of 3×3 depthwise convolutions over wider channels (4 to 16), as mobile2 has', async () => {
+    const cases: Array<[number[], 1 | 2, 'same' | 'valid']> = [
+      [[1, 7, 9, 4], 1, 'same'], [[3, 8, 5, 8], 2, 'same'], [[2, 9, 9, 12], 2, 'valid'], [[1, 3, 3, 4], 1, 'valid'], [[2, 6, 7, 16], 1, 'same'],
+    ];
+    for (const [i, [xShape, stride, pad]] of cases.entries()) {
+      const wShape = [3, 3, xShape[3]!, 1];
+      const random = rng(500 + i);
+      const op: Op = (x, f) => tf.depthwiseConv2d(x, f, stride, pad);
+      const [x, w] = [randomValues(random, xShape), randomValues(random, wShape)];
+      const wasm = await gradientsOn('wasm', op, x, xShape, w, wShape, i);
+      const cpu = await gradientsOn('cpu', op, x, xShape, w, wShape, i);
+      const label = `x=[${xShape}] stride ${stride} ${pad}`;
+      assert.ok(relativeError(wasm[0]!, cpu[0]!) <= TOLERANCE, `input gradient, ${label}: ${relativeError(wasm[0]!, cpu[0]!)}`);
+      assert.ok(relativeError(wasm[1]!, cpu[1]!) <= TOLERANCE, `filter gradient, ${label}: ${relativeError(wasm[1]!, cpu[1]!)}`);
+    }
+  });
+
   it('compute the replaced element-wise, reduction and copy kernels as cpu does', async () => {
     const random = rng(77);
     const x = randomValues(random, [3, 5, 7, 6]);
