@@ -37,6 +37,21 @@ export function conv2DBackpropInput(args: { inputs: { dy: TensorInfo; filter: Te
   const { inputs: { dy, filter }, backend, attrs } = args;
   if (attrs.dataFormat === 'NCHW') throw new Error('wasm Conv2DBackpropInput supports only NHWC');
   const g = forwardConv(attrs.inputShape, filter.shape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false);
+  const [kh, kw] = filter.shape;
+  if (kh === 1 && kw === 1 && g.padTop === 0 && g.padLeft === 0 && (g.strideH > 1 || g.strideW > 1)) {
+    // A strided 1×1 convolution reads only every stride-th pixel: their gradient is a 1×1
+    // convolution of dy, spread onto a zero grid, instead of a convolution over the spread dy.
+    const rotated = rotateFilter(backend, filter);
+    const sampled = runWasmKernel(backend, 'Conv2D', { x: dy, filter: rotated }, {
+      strides: [1, 1], dilations: [1, 1], dataFormat: 'NHWC', pad: 'valid',
+    } as unknown as NamedAttrMap);
+    const out = spread(backend, sampled, {
+      strideH: g.strideH, strideW: g.strideW, top: 0, left: 0,
+      bottom: g.inH - ((g.outH - 1) * g.strideH + 1), right: g.inW - ((g.outW - 1) * g.strideW + 1),
+    });
+    release(backend, rotated, sampled);
+    return out;
+  }
   const borders = inputGradientBorders(g);
   const layout = { strideH: g.strideH, strideW: g.strideW, ...borders };
   const plain = isPlainPadding(layout);
