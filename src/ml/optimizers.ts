@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
+import { adamUpdateFused, fusedAdamAvailable } from './wasm-kernels/adam.js';
 
 export const optimizerSpecSchema = z
   .object({
@@ -73,8 +74,19 @@ export class ParamOptimizer {
       // Bias corrections in float64 from the integer step, folded into one step size.
       const stepSize = kind === 'sgd' ? lr : (lr * Math.sqrt(1 - beta2 ** this.step)) / (1 - beta1 ** this.step);
       const epsHat = epsilon * Math.sqrt(1 - beta2 ** this.step);
+      // On wasm one kernel per variable does the update below, bit for bit (wasm-kernels/adam.ts).
+      const fused = kind !== 'sgd' && fusedAdamAvailable();
       this.params.forEach((p, i) => {
         const g = grads[i]!;
+        if (fused) {
+          const [m, v] = [this.slots[i]!, this.slots[n + i]!];
+          const decay = this.weightDecay > 0 && p.decay ? 1 - lr * this.weightDecay : null;
+          const [w1, m1, v1] = adamUpdateFused(p.variable, g, m, v, { beta1, beta2, stepSize, epsHat, decay });
+          m.assign(m1);
+          v.assign(v1);
+          p.variable.assign(w1);
+          return;
+        }
         let w: tf.Tensor = p.variable;
         if (this.weightDecay > 0 && p.decay) w = tf.mul(w, 1 - lr * this.weightDecay);
         if (kind === 'sgd') {

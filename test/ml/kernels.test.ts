@@ -76,7 +76,8 @@ function randomCases(depthwise: boolean, count: number, seed: number): Case[] {
     const h = k + Math.floor(random() * 8);
     const w = k + Math.floor(random() * 8);
     const c = 1 + Math.floor(random() * 5);
-    const last = depthwise ? 1 + Math.floor(random() * 3) : 1 + Math.floor(random() * 6);
+    // Output channels in multiples of 4 and 8 take the register-tiled filter gradient, others the general one.
+    const last = depthwise ? 1 + Math.floor(random() * 3) : pick([1, 2, 3, 4, 5, 6, 8, 12, 16]);
     const op: Op = depthwise
       ? (x, f) => tf.depthwiseConv2d(x, f, stride, pad)
       : (x, f) => tf.conv2d(x, f, stride, pad);
@@ -117,6 +118,23 @@ describe('wasm training kernels', () => {
     });
   }
 
+  it('match cpu gradients of 3×3 depthwise convolutions over wider channels (4 to 16), as mobile2 has', async () => {
+    const cases: Array<[number[], 1 | 2, 'same' | 'valid']> = [
+      [[1, 7, 9, 4], 1, 'same'], [[3, 8, 5, 8], 2, 'same'], [[2, 9, 9, 12], 2, 'valid'], [[1, 3, 3, 4], 1, 'valid'], [[2, 6, 7, 16], 1, 'same'],
+    ];
+    for (const [i, [xShape, stride, pad]] of cases.entries()) {
+      const wShape = [3, 3, xShape[3]!, 1];
+      const random = rng(500 + i);
+      const op: Op = (x, f) => tf.depthwiseConv2d(x, f, stride, pad);
+      const [x, w] = [randomValues(random, xShape), randomValues(random, wShape)];
+      const wasm = await gradientsOn('wasm', op, x, xShape, w, wShape, i);
+      const cpu = await gradientsOn('cpu', op, x, xShape, w, wShape, i);
+      const label = `x=[${xShape}] stride ${stride} ${pad}`;
+      assert.ok(relativeError(wasm[0]!, cpu[0]!) <= TOLERANCE, `input gradient, ${label}: ${relativeError(wasm[0]!, cpu[0]!)}`);
+      assert.ok(relativeError(wasm[1]!, cpu[1]!) <= TOLERANCE, `filter gradient, ${label}: ${relativeError(wasm[1]!, cpu[1]!)}`);
+    }
+  });
+
   it('compute the replaced element-wise, reduction and copy kernels as cpu does', async () => {
     const random = rng(77);
     const x = randomValues(random, [3, 5, 7, 6]);
@@ -128,7 +146,10 @@ describe('wasm training kernels', () => {
       ['sum over H (original kernel)', () => tf.sum(tf.tensor4d(x, [3, 5, 7, 6]), 1)],
       ['sum of everything (original kernel)', () => tf.sum(tf.tensor4d(x, [3, 5, 7, 6]))],
       ['tile a channel vector', () => tf.tile(tf.tensor4d(channel, [1, 1, 1, 6]), [3, 5, 7, 1])],
-      ['tile a matrix (original kernel)', () => tf.tile(tf.tensor2d(x.subarray(0, 6), [2, 3]), [2, 3])],
+      ['tile a matrix along both axes', () => tf.tile(tf.tensor2d(x.subarray(0, 6), [2, 3]), [2, 3])],
+      ['tile a pooled gradient over H and W', () => tf.tile(tf.tensor4d(x.subarray(0, 12), [2, 1, 1, 6]), [1, 5, 7, 1])],
+      ['tile a 3-d tensor along every axis', () => tf.tile(tf.tensor3d(x.subarray(0, 24), [2, 3, 4]), [3, 1, 2])],
+      ['tile int32 (original kernel)', () => tf.tile(tf.tensor2d([1, 2, 3, 4], [2, 2], 'int32'), [2, 3])],
       ['clone and same-dtype cast', () => tf.cast(tf.clone(tf.tensor4d(x, [3, 5, 7, 6])), 'float32')],
       ['cast to int32 (original kernel)', () => tf.cast(tf.tensor4d(x, [3, 5, 7, 6]).mul(10), 'int32')],
       ['relu6 mask and select', () => {
@@ -148,6 +169,13 @@ describe('wasm training kernels', () => {
       ['per-channel and scalar operands on either side', () =>
         tf.div(vector(), tf.mul(tf.sub(tf.scalar(2), t4(x)), tf.tensor4d(channel, [1, 1, 1, 6])).add(vector()).add(4))],
       ['broadcast along H (original kernel)', () => tf.mul(t4(x), tf.tensor4d(channel.subarray(0, 5), [1, 5, 1, 1]))],
+      ['matMul, dense-layer gradient shapes', () => tf.matMul(tf.tensor2d(x.subarray(0, 35 * 6), [35, 6]), tf.tensor2d(y.subarray(0, 35 * 9), [35, 9]), true, false)],
+      ['matMul with transposed b', () => tf.matMul(tf.tensor2d(x.subarray(0, 7 * 13), [7, 13]), tf.tensor2d(y.subarray(0, 5 * 13), [5, 13]), false, true)],
+      ['matMul plain', () => tf.matMul(tf.tensor2d(x.subarray(0, 7 * 13), [7, 13]), tf.tensor2d(y.subarray(0, 13 * 5), [13, 5]))],
+      ['batched matMul and a broadcast matrix', () => tf.add(
+        tf.matMul(tf.tensor3d(x.subarray(0, 3 * 4 * 6), [3, 4, 6]), tf.tensor3d(y.subarray(0, 3 * 6 * 5), [3, 6, 5])),
+        tf.matMul(tf.tensor3d(x.subarray(0, 3 * 4 * 6), [3, 4, 6]), tf.tensor2d(y.subarray(0, 5 * 6), [5, 6]), false, true))],
+      ['matMul with both transposed (original kernel)', () => tf.matMul(tf.tensor2d(x.subarray(0, 6 * 7), [6, 7]), tf.tensor2d(y.subarray(0, 5 * 6), [5, 6]), true, true)],
       ['batch norm with per-channel parameters', () => tf.batchNorm(t4(x), tf.tensor1d(channel), vector(), tf.tensor1d(channel), vector(), 1e-3)],
       ['batch norm without offset and scale', () => tf.batchNorm(t4(x), tf.tensor1d(channel), vector())],
       ['batch norm with full-shape mean (original kernel)', () => tf.batchNorm(t4(x), t4(y), t4(y).abs().add(1))],
@@ -215,6 +243,29 @@ describe('wasm training kernels', () => {
       }
       // Exactly equal as numbers (the cpu backend multiplies by a 0/1 mask, so it may give -0 for 0).
       assert.equal(relativeError(grads.wasm!, grads.cpu!), 0, label);
+    }
+  });
+
+  it('take the same max-pooling gradients as cpu, ties included', async () => {
+    const random = rng(29);
+    const cases: Array<[number[], number, number, 'same' | 'valid']> = [
+      [[1, 7, 9, 3], 2, 2, 'same'], [[2, 8, 8, 5], 2, 2, 'valid'], [[3, 9, 7, 4], 3, 2, 'same'], [[2, 6, 5, 6], 3, 1, 'valid'],
+    ];
+    for (const [shape, size, stride, pad] of cases) {
+      // Half the inputs are zero (as after ReLU), so windows often hold several equal maxima.
+      const x = randomValues(random, shape).map((v) => Math.max(0, v));
+      const grads: Record<string, Float32Array> = {};
+      for (const backend of ['wasm', 'cpu']) {
+        await tf.setBackend(backend);
+        grads[backend] = tf.tidy(() => {
+          const f = (t: tf.Tensor) => {
+            const y = tf.maxPool(t as tf.Tensor4D, size, stride, pad);
+            return tf.sum(tf.mul(y, tf.tensor(randomValues(rng(3), y.shape), y.shape)));
+          };
+          return Float32Array.from(tf.grad(f)(tf.tensor4d(x, shape as [number, number, number, number])).dataSync());
+        });
+      }
+      assert.ok(relativeError(grads.wasm!, grads.cpu!) <= TOLERANCE, `pool ${size} stride ${stride} ${pad} [${shape}]`);
     }
   });
 

@@ -135,3 +135,37 @@ test('trainingConfigSchema fills every default and rejects unknown levers', asyn
   assert.equal(config.earlyStopping, null);
   assert.equal(trainingConfigSchema.safeParse({ model: { arch: 'cnn' }, epochs: 3, optimiser: {} }).success, false);
 });
+
+test('on wasm the fused Adam/AdamW kernel updates weights and moments bit for bit as the op-by-op update', async () => {
+  const { ADAM_UPDATE } = await import('../../src/ml/wasm-kernels/adam.js');
+  const { registerWasmTrainingKernels } = await import('../../src/ml/wasm-kernels/register.js');
+  const previous = tf.getBackend();
+  await tf.setBackend('wasm');
+  const shapes = [[3, 3, 5, 7], [13], [1], [257, 3]];
+  const run = async (spec: OptimizerSpecInput, fused: boolean) => {
+    if (!fused) tf.unregisterKernel(ADAM_UPDATE, 'wasm');
+    try {
+      let seed = 1;
+      const vars = shapes.map((s) => tf.variable(tf.randomNormal(s, 0, 1, 'float32', seed++)));
+      const opt = new ParamOptimizer(spec, vars.map((variable, i) => ({ variable, decay: i % 2 === 0 })));
+      for (let step = 0; step < 4; step++) {
+        const { kernelNames } = await tf.profile(() => tf.tidy(() =>
+          opt.apply(shapes.map((s) => tf.randomNormal(s, 0, step + 1, 'float32', seed++)), 0.01 * (step + 1)),
+        ) as unknown as tf.Tensor);
+        assert.equal(kernelNames.includes(ADAM_UPDATE), fused, `${kernelNames}`);
+      }
+      const out = [...vars.map((v) => Float32Array.from(v.dataSync())), ...opt.getState().slots];
+      opt.dispose();
+      tf.dispose(vars);
+      return out;
+    } finally {
+      registerWasmTrainingKernels();
+    }
+  };
+  for (const spec of [{ kind: 'adam' }, { kind: 'adamw', weightDecay: 0.1 }] as OptimizerSpecInput[]) {
+    const [fused, plain] = [await run(spec, true), await run(spec, false)];
+    assert.ok(tf.getKernel(ADAM_UPDATE, 'wasm'), 'kernel reinstalled');
+    fused.forEach((values, i) => assert.deepEqual(values, plain[i], `${spec.kind}: array ${i}`));
+  }
+  await tf.setBackend(previous);
+});

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../rng.js';
-import { DepthwiseConv2D, SeededDropout, SpatialDropout2D, StochasticDepth } from '../layers/index.js';
+import { BatchNormalization, Conv2D, DepthwiseConv2D, ReLU, SeededDropout, SpatialDropout2D, StochasticDepth } from '../layers/index.js';
 import type { ModelSpec } from './spec.js';
 
 export type Sym = tf.SymbolicTensor;
@@ -21,8 +21,7 @@ export class LayerFactory {
   }
 
   conv(x: Sym, name: string, filters: number, kernelSize: number, strides = 1): Sym {
-    return tf.layers
-      .conv2d({
+    return new Conv2D({
         name,
         filters,
         kernelSize,
@@ -31,8 +30,7 @@ export class LayerFactory {
         useBias: false,
         kernelInitializer: tf.initializers.heNormal({ seed: this.rng.tfSeed() }),
         kernelRegularizer: this.regularizer(),
-      })
-      .apply(x) as Sym;
+      }).apply(x) as Sym;
   }
 
   depthwise(x: Sym, name: string, kernelSize: number, strides = 1): Sym {
@@ -48,11 +46,11 @@ export class LayerFactory {
   }
 
   bn(x: Sym, name: string): Sym {
-    return tf.layers.batchNormalization({ name, momentum: this.spec.bnMomentum, epsilon: 1e-3 }).apply(x) as Sym;
+    return new BatchNormalization({ name, momentum: this.spec.bnMomentum, epsilon: 1e-3 }).apply(x) as Sym;
   }
 
   relu(x: Sym, name: string, maxValue?: number): Sym {
-    return tf.layers.reLU({ name, maxValue }).apply(x) as Sym;
+    return new ReLU({ name, maxValue }).apply(x) as Sym;
   }
 
   /** conv → batch norm → ReLU (ReLU6 when `relu6`). */

@@ -11,6 +11,9 @@ import { forwardConv, type PadAttr } from './conv-geometry.js';
 import { simd, withScratch } from './simd/module.js';
 import { address, type WasmBackend } from './wasm-backend.js';
 
+/** Output pixels per block of the tiled kernel (CHUNK in simd/kernels.c). */
+const CHUNK = 256;
+
 interface Attrs {
   strides: number | [number, number];
   pad: PadAttr;
@@ -27,8 +30,21 @@ export function conv2DBackpropFilter(args: { inputs: { x: TensorInfo; dy: Tensor
   const size = kh * kw * cIn * cOut;
   const out = backend.makeOutput([kh, kw, cIn, cOut], 'float32');
   const kernels = simd(backend);
+  const [xPtr, dyPtr, outPtr] = [address(backend, x), address(backend, dy), address(backend, out)];
+  if (cOut % 4 === 0) {
+    // Scratch: float64 totals, then 256 row pointers per tap, then a zero row for padded taps.
+    const rowsBytes = 4 * CHUNK * kh * kw;
+    withScratch(backend, size * 8 + rowsBytes + 4 * cIn, (scratch) => {
+      const rows = scratch + size * 8;
+      const zeros = rows + rowsBytes;
+      backend.wasm.HEAPF32.fill(0, zeros >>> 2, (zeros >>> 2) + cIn);
+      kernels.conv_filter_grad_tiled(xPtr, dyPtr, g.batch, g.inH, g.inW, cIn, g.outH, g.outW, cOut, kh, kw,
+        g.strideH, g.strideW, g.dilationH, g.dilationW, g.padTop, g.padLeft, rows, zeros, scratch, outPtr);
+    });
+    return out;
+  }
   withScratch(backend, size * 12, (scratch) => {
-    const [accF64, accF32, xPtr, dyPtr, outPtr] = [scratch, scratch + size * 8, address(backend, x), address(backend, dy), address(backend, out)];
+    const [accF64, accF32] = [scratch, scratch + size * 8];
     if (kh === 1 && kw === 1 && g.strideH === 1 && g.strideW === 1 && g.padTop === 0 && g.padLeft === 0 &&
         g.outH === g.inH && g.outW === g.inW) {
       // A pointwise convolution's filter gradient is xᵀ·dy: no taps to locate.

@@ -1,13 +1,13 @@
 /**
- * DepthwiseConv2dNativeBackpropInput for wasm, which has none: each output-gradient pixel is
- * scattered onto the input pixels its filter taps read, a SIMD loop across channels
- * (simd/kernels.c). The composition from XNNPACK's depthwise convolution (the zero-spread gradient
+ * DepthwiseConv2dNativeBackpropInput for wasm, which has none: each input pixel gathers the
+ * output-gradient pixels whose filter taps read it, a SIMD loop across channels accumulating in
+ * registers (simd/kernels.c). The composition from XNNPACK's depthwise convolution (the zero-spread gradient
  * correlated with the flipped filter, once per channel multiplier) gives the same result but
  * spends its time spreading the gradient and repacking the filter.
  */
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import { forwardConv, type PadAttr } from './conv-geometry.js';
-import { simd } from './simd/module.js';
+import { simd, withScratch } from './simd/module.js';
 import { address, type WasmBackend } from './wasm-backend.js';
 
 interface Attrs {
@@ -23,10 +23,12 @@ export function depthwiseConv2dNativeBackpropInput(args: { inputs: { dy: TensorI
   const g = forwardConv(attrs.inputShape, filter.shape, attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode, true);
   const [kh, kw, c, m] = filter.shape as [number, number, number, number];
   const out = backend.makeOutput([...attrs.inputShape], 'float32');
-  simd(backend).depthwise_input_grad(
-    address(backend, dy), address(backend, filter), g.batch, g.inH, g.inW, c, g.outH, g.outW, kh, kw,
-    g.strideH, g.strideW, g.dilationH, g.dilationW, g.padTop, g.padLeft, m, address(backend, out),
-  );
+  withScratch(backend, 8 * kh * kw, (taps) => {
+    simd(backend).depthwise_input_grad(
+      address(backend, dy), address(backend, filter), g.batch, g.inH, g.inW, c, g.outH, g.outW, kh, kw,
+      g.strideH, g.strideW, g.dilationH, g.dilationW, g.padTop, g.padLeft, m, taps, address(backend, out),
+    );
+  });
   return out;
 }
 

@@ -14,6 +14,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GradConfig, NamedAttrMap, Tensor } from '@tensorflow/tfjs';
 import { MASKED_GRADIENT, type MaskedGradientAttrs } from './masks.js';
+import { batchNormTrainingGradient } from './batch-norm-training.js';
 
 type GradFunc = GradConfig['gradFunc'];
 
@@ -98,5 +99,6 @@ export function registerWasmGradients(): void {
   for (const config of gradients) {
     if (config) tf.registerGradient(config);
   }
+  tf.registerGradient(batchNormTrainingGradient);
   installed = true;
 }

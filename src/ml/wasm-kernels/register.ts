@@ -8,10 +8,14 @@ import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.js';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-backprop-filter.js';
 import { depthwiseConv2dNativeBackpropInputConfig } from './depthwise-backprop-input.js';
+import { adamKernels } from './adam.js';
 import { arithmeticKernels } from './arithmetic.js';
 import { batchNormKernels } from './batch-norm.js';
+import { batchNormTrainingKernels } from './batch-norm-training.js';
 import { copyKernels } from './copies.js';
 import { maskKernels } from './masks.js';
+import { matMulKernels } from './matmul.js';
+import { maxPoolGradKernels } from './max-pool-grad.js';
 import { reduceKernels } from './reduce.js';
 import { registerWasmGradients } from './gradients.js';
 import { rememberOriginal } from './wasm-backend.js';
@@ -27,6 +31,10 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   ...maskKernels,
   ...arithmeticKernels,
   ...batchNormKernels,
+  ...batchNormTrainingKernels,
+  ...adamKernels,
+  ...matMulKernels,
+  ...maxPoolGradKernels,
 ];
 
 /** Backend kernels the replacements call: captured before anything could override them. */

@@ -266,12 +266,50 @@ EXPORT void masked_gradient(const float *restrict dy, const float *restrict x, i
 }
 
 /* Input gradient of a depthwise convolution, dy [n,oh,ow,c*m], filter [kh,kw,c,m], result
- * [n,h,w,c]: each output-gradient pixel scattered onto the input pixels its taps read,
- * vectorised across channels. */
+ * [n,h,w,c]. With multiplier 1 each input pixel gathers the output-gradient pixels whose taps read
+ * it and accumulates them in registers, vectorised across channels, storing once (taps: kh*kw
+ * pointer pairs of scratch). Other multipliers scatter each output-gradient pixel onto its input
+ * pixels. */
 EXPORT void depthwise_input_grad(const float *restrict dy, const float *restrict filter, int n,
                                  int h, int w, int c, int oh, int ow, int kh, int kw, int sh,
                                  int sw, int dh, int dw, int pt, int pl, int m,
-                                 float *restrict out) {
+                                 const float **restrict taps, float *restrict out) {
+  if (m == 1) {
+    for (int b = 0; b < n; b++)
+      for (int iy = 0; iy < h; iy++)
+        for (int ix = 0; ix < w; ix++) {
+          int count = 0;
+          for (int ky = 0; ky < kh; ky++) {
+            int ty = iy + pt - ky * dh;
+            if (ty < 0 || ty % sh != 0 || ty / sh >= oh) continue;
+            for (int kx = 0; kx < kw; kx++) {
+              int tx = ix + pl - kx * dw;
+              if (tx < 0 || tx % sw != 0 || tx / sw >= ow) continue;
+              taps[2 * count] = dy + (((long)b * oh + ty / sh) * ow + tx / sw) * c;
+              taps[2 * count + 1] = filter + (ky * kw + kx) * c;
+              count++;
+            }
+          }
+          float *o = out + (((long)b * h + iy) * w + ix) * c;
+          int q = 0;
+          for (; q + 8 <= c; q += 8) {
+            v128_t a0 = wasm_f32x4_splat(0), a1 = wasm_f32x4_splat(0);
+            for (int t = 0; t < count; t++) {
+              const float *g = taps[2 * t] + q, *f = taps[2 * t + 1] + q;
+              a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(g), wasm_v128_load(f)));
+              a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(g + 4), wasm_v128_load(f + 4)));
+            }
+            wasm_v128_store(o + q, a0);
+            wasm_v128_store(o + q + 4, a1);
+          }
+          for (; q < c; q++) {
+            float a = 0;
+            for (int t = 0; t < count; t++) a += taps[2 * t][q] * taps[2 * t + 1][q];
+            o[q] = a;
+          }
+        }
+    return;
+  }
   const long total = (long)n * h * w * c;
   for (long i = 0; i < total; i++) out[i] = 0;
   const int cm = c * m;
@@ -287,21 +325,296 @@ EXPORT void depthwise_input_grad(const float *restrict dy, const float *restrict
             if (ix < 0 || ix >= w) continue;
             float *o = out + (((long)b * h + iy) * w + ix) * c;
             const float *f = filter + (ky * kw + kx) * cm;
-            if (m == 1) {
-              int q = 0;
-              for (; q + 4 <= c; q += 4)
-                wasm_v128_store(o + q, wasm_f32x4_add(wasm_v128_load(o + q),
-                                                      wasm_f32x4_mul(wasm_v128_load(g + q),
-                                                                     wasm_v128_load(f + q))));
-              for (; q < c; q++) o[q] += g[q] * f[q];
-            } else {
-              for (int q = 0; q < c; q++) {
-                float s = 0;
-                for (int k = 0; k < m; k++) s += g[q * m + k] * f[q * m + k];
-                o[q] += s;
-              }
+            for (int q = 0; q < c; q++) {
+              float s = 0;
+              for (int k = 0; k < m; k++) s += g[q * m + k] * f[q * m + k];
+              o[q] += s;
             }
           }
         }
       }
+}
+
+/* Training-mode batch normalisation of x [rows, c] in two passes: the batch mean and biased
+ * variance per channel (written to mean and variance), then out = (x - mean) * k + offset with
+ * k = scale / sqrt(variance + eps).
+ * The statistics accumulate in float64 around a per-channel shift (the first row), so a mean
+ * far from zero does not cancel the variance. acc holds 2c doubles, coef 2c floats. */
+EXPORT void batch_norm_train(const float *restrict x, int rows, int c, const float *restrict scale,
+                             const float *restrict offset, float eps, double *restrict acc,
+                             float *restrict coef, float *restrict mean, float *restrict variance,
+                             float *restrict out) {
+  double *s = acc, *q = acc + c;
+  for (int j = 0; j < 2 * c; j++) acc[j] = 0;
+  const float *shift = x;
+  for (int r = 0; r < rows; r++) {
+    const float *xr = x + (long)r * c;
+    int j = 0;
+    for (; j + 4 <= c; j += 4) {
+      v128_t v = wasm_f32x4_sub(wasm_v128_load(xr + j), wasm_v128_load(shift + j));
+      v128_t lo = wasm_f64x2_promote_low_f32x4(v);
+      v128_t hi = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
+      wasm_v128_store(s + j, wasm_f64x2_add(wasm_v128_load(s + j), lo));
+      wasm_v128_store(s + j + 2, wasm_f64x2_add(wasm_v128_load(s + j + 2), hi));
+      wasm_v128_store(q + j, wasm_f64x2_add(wasm_v128_load(q + j), wasm_f64x2_mul(lo, lo)));
+      wasm_v128_store(q + j + 2, wasm_f64x2_add(wasm_v128_load(q + j + 2), wasm_f64x2_mul(hi, hi)));
+    }
+    for (; j < c; j++) {
+      double v = (double)(xr[j] - shift[j]);
+      s[j] += v;
+      q[j] += v * v;
+    }
+  }
+  for (int j = 0; j < c; j++) {
+    double m = s[j] / rows;
+    double var = q[j] / rows - m * m;
+    mean[j] = (float)((double)shift[j] + m);
+    variance[j] = (float)(var > 0 ? var : 0);
+    double k = (scale ? (double)scale[j] : 1.0) / __builtin_sqrt((double)variance[j] + (double)eps);
+    coef[j] = (float)k;
+    coef[c + j] = offset ? offset[j] : 0.0f;
+  }
+  /* (x - mean) * k + offset, not x * k + (offset - mean * k): when the mean is large against the
+   * spread the folded form cancels away the output's low bits. */
+  const float *k = coef, *d = coef + c;
+  for (int r = 0; r < rows; r++) {
+    const float *xr = x + (long)r * c;
+    float *o = out + (long)r * c;
+    int j = 0;
+    for (; j + 4 <= c; j += 4) {
+      v128_t xc = wasm_f32x4_sub(wasm_v128_load(xr + j), wasm_v128_load(mean + j));
+      wasm_v128_store(o + j, wasm_f32x4_add(wasm_f32x4_mul(xc, wasm_v128_load(k + j)), wasm_v128_load(d + j)));
+    }
+    for (; j < c; j++) o[j] = (xr[j] - mean[j]) * k[j] + d[j];
+  }
+}
+
+/* Gradients of batch_norm_train for output gradient dy: with r = 1/sqrt(variance + eps),
+ * g = scale (1 when absent) and N = rows,
+ *   doffset = sum dy,  dscale = r * sum dy (x - mean),
+ *   dx = g r (dy - doffset / N - (x - mean) r^2 sum dy (x - mean) / N),
+ * which is what differentiating through the batch mean and variance gives. Two passes: the sums
+ * (float64, acc holds 2c doubles), then dx (coef holds 3c floats). */
+EXPORT void batch_norm_train_grad(const float *restrict dy, const float *restrict x, int rows, int c,
+                                  const float *restrict mean, const float *restrict variance,
+                                  const float *restrict scale, float eps, double *restrict acc,
+                                  float *restrict coef, float *restrict dx,
+                                  float *restrict dscale, float *restrict doffset) {
+  double *sd = acc, *sdc = acc + c;
+  for (int j = 0; j < 2 * c; j++) acc[j] = 0;
+  for (int r = 0; r < rows; r++) {
+    const float *g = dy + (long)r * c, *xr = x + (long)r * c;
+    int j = 0;
+    for (; j + 4 <= c; j += 4) {
+      v128_t d = wasm_v128_load(g + j);
+      v128_t p = wasm_f32x4_mul(d, wasm_f32x4_sub(wasm_v128_load(xr + j), wasm_v128_load(mean + j)));
+      v128_t dlo = wasm_f64x2_promote_low_f32x4(d);
+      v128_t dhi = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(d, d, 2, 3, 0, 1));
+      v128_t plo = wasm_f64x2_promote_low_f32x4(p);
+      v128_t phi = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(p, p, 2, 3, 0, 1));
+      wasm_v128_store(sd + j, wasm_f64x2_add(wasm_v128_load(sd + j), dlo));
+      wasm_v128_store(sd + j + 2, wasm_f64x2_add(wasm_v128_load(sd + j + 2), dhi));
+      wasm_v128_store(sdc + j, wasm_f64x2_add(wasm_v128_load(sdc + j), plo));
+      wasm_v128_store(sdc + j + 2, wasm_f64x2_add(wasm_v128_load(sdc + j + 2), phi));
+    }
+    for (; j < c; j++) {
+      sd[j] += (double)g[j];
+      sdc[j] += (double)(g[j] * (xr[j] - mean[j]));
+    }
+  }
+  float *a = coef, *b = coef + c, *e = coef + 2 * c;
+  for (int j = 0; j < c; j++) {
+    double r = 1.0 / __builtin_sqrt((double)variance[j] + (double)eps);
+    double gr = (scale ? (double)scale[j] : 1.0) * r;
+    doffset[j] = (float)sd[j];
+    dscale[j] = (float)(r * sdc[j]);
+    a[j] = (float)gr;
+    b[j] = (float)(-gr * r * r * sdc[j] / rows);
+    e[j] = (float)(-gr * sd[j] / rows);
+  }
+  for (int r = 0; r < rows; r++) {
+    const float *g = dy + (long)r * c, *xr = x + (long)r * c;
+    float *o = dx + (long)r * c;
+    int j = 0;
+    for (; j + 4 <= c; j += 4) {
+      v128_t xc = wasm_f32x4_sub(wasm_v128_load(xr + j), wasm_v128_load(mean + j));
+      v128_t v = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(a + j), wasm_v128_load(g + j)),
+                                wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(b + j), xc), wasm_v128_load(e + j)));
+      wasm_v128_store(o + j, v);
+    }
+    for (; j < c; j++) o[j] = a[j] * g[j] + (b[j] * (xr[j] - mean[j]) + e[j]);
+  }
+}
+
+/* One Adam / AdamW step over n parameters, the same float32 operations in the same order as the
+ * op-by-op update in src/ml/optimizers.ts (so results are bit-identical to it):
+ *   w = w * decay;  m = m * b1 + g * (1 - b1);  v = v * b2 + g * g * (1 - b2);
+ *   w = w - m * step / (sqrt(v) + eps_hat)
+ * Separate multiplies and adds, never fused: wasm has no scalar FMA and clang does not contract
+ * across these statements for this target. */
+EXPORT void adam_update(const float *restrict w, const float *restrict g, const float *restrict m,
+                        const float *restrict v, int n, float decay, int apply_decay, float b1,
+                        float one_minus_b1, float b2, float one_minus_b2, float step, float eps_hat,
+                        float *restrict w_out, float *restrict m_out, float *restrict v_out) {
+  for (int i = 0; i < n; i++) {
+    float wi = apply_decay ? w[i] * decay : w[i];
+    float gi = g[i];
+    float mi = m[i] * b1 + gi * one_minus_b1;
+    float vi = v[i] * b2 + (gi * gi) * one_minus_b2;
+    m_out[i] = mi;
+    v_out[i] = vi;
+    w_out[i] = wi - (mi * step) / (__builtin_sqrtf(vi) + eps_hat);
+  }
+}
+
+/* out[bt] = op(a[bt]) x op(b[bt]) for float32 matrices, op = transpose when ta / tb: out is
+ * [m, n], the shared dimension k. a_step / b_step are the elements between batches (0
+ * broadcasts one matrix). Without tb each output row accumulates rows of b scaled by one element
+ * of a; with tb (and not ta) each output element is a dot product of two contiguous rows. The
+ * caller routes ta && tb elsewhere. */
+EXPORT void matmul_f32(const float *restrict a, const float *restrict b, int batch, int m, int k,
+                       int n, int ta, int tb, long a_step, long b_step, float *restrict out) {
+  for (int bt = 0; bt < batch; bt++) {
+    const float *A = a + bt * a_step, *B = b + bt * b_step;
+    float *O = out + (long)bt * m * n;
+    if (!tb) {
+      for (int i = 0; i < m; i++) {
+        float *o = O + (long)i * n;
+        for (int j = 0; j < n; j++) o[j] = 0;
+        for (int p = 0; p < k; p++) {
+          const float s = ta ? A[(long)p * m + i] : A[(long)i * k + p];
+          const float *br = B + (long)p * n;
+          const v128_t vs = wasm_f32x4_splat(s);
+          int j = 0;
+          for (; j + 4 <= n; j += 4)
+            wasm_v128_store(o + j, wasm_f32x4_add(wasm_v128_load(o + j), wasm_f32x4_mul(vs, wasm_v128_load(br + j))));
+          for (; j < n; j++) o[j] += s * br[j];
+        }
+      }
+    } else {
+      for (int i = 0; i < m; i++) {
+        const float *ar = A + (long)i * k;
+        for (int j = 0; j < n; j++) {
+          const float *br = B + (long)j * k;
+          v128_t acc = wasm_f32x4_splat(0);
+          int p = 0;
+          for (; p + 4 <= k; p += 4) acc = wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_v128_load(ar + p), wasm_v128_load(br + p)));
+          float s = (wasm_f32x4_extract_lane(acc, 0) + wasm_f32x4_extract_lane(acc, 1)) +
+                    (wasm_f32x4_extract_lane(acc, 2) + wasm_f32x4_extract_lane(acc, 3));
+          for (; p < k; p++) s += ar[p] * br[p];
+          O[(long)i * n + j] = s;
+        }
+      }
+    }
+  }
+}
+
+/* Gradient of max pooling (dilation 1), x [n,h,w,c], dy [n,oh,ow,c]: each output gradient goes to
+ * the first maximum of its window in row-major scan order (strictly greater replaces), as the
+ * reference backend chooses it. */
+EXPORT void max_pool_grad(const float *restrict x, const float *restrict dy, int n, int h, int w,
+                          int c, int oh, int ow, int kh, int kw, int sh, int sw, int pt, int pl,
+                          float *restrict dx) {
+  const long total = (long)n * h * w * c;
+  for (long i = 0; i < total; i++) dx[i] = 0;
+  for (int b = 0; b < n; b++)
+    for (int oy = 0; oy < oh; oy++) {
+      const int y0 = oy * sh - pt, y1 = y0 + kh < h ? y0 + kh : h;
+      for (int ox = 0; ox < ow; ox++) {
+        const int x0 = ox * sw - pl, x1 = x0 + kw < w ? x0 + kw : w;
+        const float *g = dy + (((long)b * oh + oy) * ow + ox) * c;
+        for (int j = 0; j < c; j++) {
+          float best = -__builtin_inff();
+          long at = -1;
+          for (int iy = y0 < 0 ? 0 : y0; iy < y1; iy++)
+            for (int ix = x0 < 0 ? 0 : x0; ix < x1; ix++) {
+              const long p = (((long)b * h + iy) * w + ix) * c + j;
+              if (x[p] > best) {
+                best = x[p];
+                at = p;
+              }
+            }
+          if (at >= 0) dx[at] += g[j];
+        }
+      }
+    }
+}
+
+/* Filter gradient of a convolution as a register-tiled product over implicit im2col rows: for
+ * each chunk of 256 output pixels, every (tap, 4 input channels) x (8 output channels) block of
+ * the result accumulates in eight registers across the chunk's pixels, then is added to the
+ * float64 total (accd, kh*kw*ci*co doubles). Input rows are located once per chunk (rows:
+ * 256*kh*kw pointers of scratch; taps in the padding point at zeros, ci zero floats).
+ * Needs co % 4 == 0. */
+#define CHUNK 256
+
+/* acc[0..4) += v: four float32 lanes added to four float64 accumulators. */
+#define ADD_F32X4_TO_F64(acc, v)                                                                   \
+  do {                                                                                           \
+    v128_t v_ = (v);                                                                             \
+    wasm_v128_store((acc), wasm_f64x2_add(wasm_v128_load(acc), wasm_f64x2_promote_low_f32x4(v_))); \
+    wasm_v128_store((acc) + 2, wasm_f64x2_add(wasm_v128_load((acc) + 2),                         \
+                                              wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v_, v_, 2, 3, 0, 1)))); \
+  } while (0)
+
+static inline __attribute__((always_inline)) void filter_tile(
+    const float *const *restrict rows, const float *restrict g, int count, int co, int c0, int cb,
+    int jv, double *restrict acc, int acc_stride) {
+  v128_t a[4][2];
+  for (int r = 0; r < 4; r++) a[r][0] = a[r][1] = wasm_f32x4_splat(0);
+  for (int p = 0; p < count; p++) {
+    const float *xr = rows[p] + c0;
+    const float *gp = g + (long)p * co;
+    v128_t g0 = wasm_v128_load(gp), g1 = jv == 2 ? wasm_v128_load(gp + 4) : g0;
+    for (int r = 0; r < cb; r++) {
+      v128_t s = wasm_f32x4_splat(xr[r]);
+      a[r][0] = wasm_f32x4_add(a[r][0], wasm_f32x4_mul(s, g0));
+      if (jv == 2) a[r][1] = wasm_f32x4_add(a[r][1], wasm_f32x4_mul(s, g1));
+    }
+  }
+  for (int r = 0; r < cb; r++)
+    for (int v = 0; v < jv; v++) ADD_F32X4_TO_F64(acc + (long)r * acc_stride + 4 * v, a[r][v]);
+}
+
+EXPORT void conv_filter_grad_tiled(const float *restrict x, const float *restrict dy, int n, int h,
+                                   int w, int ci, int oh, int ow, int co, int kh, int kw, int sh,
+                                   int sw, int dh, int dw, int pt, int pl,
+                                   const float **restrict rows, const float *restrict zeros,
+                                   double *restrict accd, float *restrict out) {
+  const int taps = kh * kw, size = taps * ci * co;
+  const long pixels = (long)n * oh * ow;
+  for (int i = 0; i < size; i++) accd[i] = 0;
+  for (long p0 = 0; p0 < pixels; p0 += CHUNK) {
+    const int count = pixels - p0 < CHUNK ? (int)(pixels - p0) : CHUNK;
+    for (int p = 0; p < count; p++) {
+      const long q = p0 + p;
+      const int b = (int)(q / ((long)oh * ow)), rem = (int)(q % ((long)oh * ow));
+      const int oy = rem / ow, ox = rem % ow;
+      for (int ky = 0; ky < kh; ky++)
+        for (int kx = 0; kx < kw; kx++) {
+          const int iy = oy * sh + ky * dh - pt, ix = ox * sw + kx * dw - pl;
+          rows[(ky * kw + kx) * CHUNK + p] = (iy >= 0 && iy < h && ix >= 0 && ix < w)
+                                                 ? x + (((long)b * h + iy) * w + ix) * ci
+                                                 : zeros;
+        }
+    }
+    const float *g = dy + p0 * co;
+    for (int j0 = 0; j0 < co;) {
+      const int jv = co - j0 >= 8 ? 2 : 1;
+      for (int t = 0; t < taps; t++) {
+        const float *const *tr = rows + t * CHUNK;
+        double *acc = accd + (long)t * ci * co + j0;
+        int c0 = 0;
+        if (jv == 2) {
+          for (; c0 + 4 <= ci; c0 += 4) filter_tile(tr, g + j0, count, co, c0, 4, 2, acc + (long)c0 * co, co);
+          for (; c0 < ci; c0++) filter_tile(tr, g + j0, count, co, c0, 1, 2, acc + (long)c0 * co, co);
+        } else {
+          for (; c0 + 4 <= ci; c0 += 4) filter_tile(tr, g + j0, count, co, c0, 4, 1, acc + (long)c0 * co, co);
+          for (; c0 < ci; c0++) filter_tile(tr, g + j0, count, co, c0, 1, 1, acc + (long)c0 * co, co);
+        }
+      }
+      j0 += 4 * jv;
+    }
+  }
+  for (int i = 0; i < size; i++) out[i] = (float)accd[i];
 }

@@ -13,6 +13,11 @@ export interface SimdKernels {
     kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number,
     accF32: number, accF64: number, out: number,
   ): void;
+  conv_filter_grad_tiled(
+    x: number, dy: number, n: number, h: number, w: number, ci: number, oh: number, ow: number, co: number,
+    kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number,
+    rows: number, zeros: number, accF64: number, out: number,
+  ): void;
   depthwise_filter_grad(
     x: number, dy: number, n: number, h: number, w: number, c: number, oh: number, ow: number,
     kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number,
@@ -20,11 +25,28 @@ export interface SimdKernels {
   ): void;
   binary_f32(op: number, a: number, aPeriod: number, b: number, bPeriod: number, n: number, out: number): void;
   batch_norm(x: number, rows: number, c: number, mean: number, variance: number, offset: number, scale: number, eps: number, coef: number, out: number): void;
+  batch_norm_train(
+    x: number, rows: number, c: number, scale: number, offset: number, eps: number, acc: number, coef: number,
+    mean: number, variance: number, out: number,
+  ): void;
+  batch_norm_train_grad(
+    dy: number, x: number, rows: number, c: number, mean: number, variance: number, scale: number, eps: number,
+    acc: number, coef: number, dx: number, dscale: number, doffset: number,
+  ): void;
+  adam_update(
+    w: number, g: number, m: number, v: number, n: number, decay: number, applyDecay: number, b1: number,
+    oneMinusB1: number, b2: number, oneMinusB2: number, step: number, epsHat: number, wOut: number, mOut: number, vOut: number,
+  ): void;
+  matmul_f32(a: number, b: number, batch: number, m: number, k: number, n: number, ta: number, tb: number, aStep: number, bStep: number, out: number): void;
+  max_pool_grad(
+    x: number, dy: number, n: number, h: number, w: number, c: number, oh: number, ow: number,
+    kh: number, kw: number, sh: number, sw: number, pt: number, pl: number, dx: number,
+  ): void;
   masked_gradient(dy: number, x: number, n: number, lo: number, hi: number, loInclusive: number, out: number): void;
   depthwise_input_grad(
     dy: number, filter: number, n: number, h: number, w: number, c: number, oh: number, ow: number,
     kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number,
-    m: number, out: number,
+    m: number, taps: number, out: number,
   ): void;
   greater_equal_scalar(x: number, n: number, s: number, out: number): void;
   less_equal_scalar(x: number, n: number, s: number, out: number): void;
