@@ -70,5 +70,5 @@ export async function predictWithModels(ctx: NodeContext<PredictClassifierParams
     },
   });
   const acc = accuracy(probs, ds.labels, C);
-  ctx.metrics({ rows: n, ...(acc !== undefined ? { accuracy: acc } : {}) });
+  ctx.metrics({ rows: n, models: models.length, views: p.tta.length, ...(acc !== undefined ? { accuracy: acc } : {}) });
 }
