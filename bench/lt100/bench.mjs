@@ -6,6 +6,9 @@
 // bench/results/lt100.{md,json}.
 //   node bench/lt100/bench.mjs                     # fresh cache in $TMPDIR/dag-bench-lt100
 //   node bench/lt100/bench.mjs --cache DIR --keep  # reuse a cache (runs may then hit it)
+//   node bench/lt100/bench.mjs --cache DIR --resume # finish an interrupted bench: each run this cache's
+//                                                   # history already holds (same argv, succeeded; the
+//                                                   # latest) is taken from there, with its recorded wall time
 // Run from the project root after `npm run build`. Quick, Draw! data: Google, CC BY 4.0.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,15 +19,28 @@ const args = process.argv.slice(2);
 const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
 const root = resolve(new URL('../..', import.meta.url).pathname);
 const cache = resolve(option('--cache', join(tmpdir(), 'dag-bench-lt100')));
-if (!args.includes('--keep')) rmSync(cache, { recursive: true, force: true });
+const resume = args.includes('--resume');
+if (!args.includes('--keep') && !resume) rmSync(cache, { recursive: true, force: true });
 mkdirSync(cache, { recursive: true });
 const seedBudget = ['--params', 'bench/lt100/seed-budget.yaml'];
 const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
 const loads = [];
 
+const historyFile = join(cache, 'history.json');
+const recorded = resume && existsSync(historyFile) ? JSON.parse(readFileSync(historyFile, 'utf8')).runs : [];
+
 /** One `dag run`: its wall time and the run it recorded in the cache's history. */
 function dag(label, pipeline, extra = []) {
   const argv = [join(root, 'bin', 'dag.js'), 'run', pipeline, '--plain', '--cache', cache, ...extra];
+  const same = JSON.stringify(argv.slice(1));
+  const earlier = recorded.findLast((r) => r.status === 'succeeded' && JSON.stringify(r.argv) === same);
+  if (earlier) {
+    recorded.splice(recorded.indexOf(earlier), 1);
+    const seconds = (Date.parse(earlier.finishedAt) - Date.parse(earlier.startedAt)) / 1000;
+    console.log(`(from the history: dag ${argv.slice(1).join(' ')}, ${seconds.toFixed(1)} s)`);
+    loads.push(`${label}: (recorded run)`);
+    return { label, pipeline, seconds, run: earlier };
+  }
   console.log(`$ dag ${argv.slice(1).join(' ')}`);
   const t0 = Date.now();
   const r = spawnSync(process.execPath, argv, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 28 });
@@ -69,10 +85,31 @@ const main = [
   row('best: balanced ensemble', best, 'eval', best.seconds, budgetOf(best)),
   row('best: its distilled single student', best, 'eval_distilled', best.seconds, budgetOf(best)),
 ];
+/** What each evaluation of the ablation pipelines scores (their eval stages' `name` params). */
+const VARIANTS = {
+  'bench/lt100/ablate-seed.yaml': {
+    eval: 'seed teachers: probability vote (= seed-replica)',
+    eval_logits: 'seed teachers: logit vote',
+    eval_sinkhorn: 'seed teachers: probability vote + balanced assignment',
+    eval_tta_sinkhorn: 'seed teachers: mirror TTA + logit vote + balanced assignment',
+  },
+  'bench/lt100/ablate-seed-semi.yaml': {
+    eval: 'seed noisy students: probability vote (= seed-replica-semi)',
+    eval_sinkhorn: 'seed noisy students: probability vote + balanced assignment',
+  },
+  'bench/lt100/ablate-best.yaml': {
+    eval: 'best: balanced teachers, mirror TTA, logit vote, balanced assignment (= best)',
+    eval_no_assign: 'best without balanced assignment',
+    eval_no_tta: 'best without mirror TTA',
+    eval_single: 'best with one teacher (seed 1)',
+    eval_distilled: 'best: distilled student, balanced assignment',
+    eval_distilled_raw: 'best: distilled student without balanced assignment',
+  },
+};
 const ablationRows = ablations.flatMap((a) =>
   a.run.stages
     .filter((s) => s.stageId.startsWith('eval') && s.metrics?.accuracy !== undefined)
-    .map((s) => ({ name: s.metrics.name || s.stageId, source: a.label, ...scores(s.metrics) })),
+    .map((s) => ({ name: VARIANTS[a.pipeline]?.[s.stageId] ?? `${a.pipeline}: ${s.stageId}`, source: a.label, ...scores(s.metrics) })),
 );
 const trainingIds = training(best).map((s) => s.stageId).concat(best.run.stages.filter((s) => s.stageId.startsWith('predict')).map((s) => s.stageId));
 const rerunOutcomes = Object.fromEntries(rerun.run.stages.map((s) => [s.stageId, s.outcome]));
