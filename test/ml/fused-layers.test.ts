@@ -10,33 +10,12 @@ import { initBackend } from '../../src/ml/backend.js';
 import { BatchNormalization, Conv2D, ReLU } from '../../src/ml/layers/index.js';
 import { buildModel } from '../../src/ml/models/index.js';
 import { ParamOptimizer } from '../../src/ml/optimizers.js';
+import { relativeError, rng } from './kernel-check.js';
 
 const TOLERANCE = 1e-5;
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function randomValues(random: () => number, n: number, centre = 0, spread = 1): Float32Array {
   return Float32Array.from({ length: n }, () => centre + (random() * 2 - 1) * spread);
-}
-
-function relativeError(actual: Float32Array, expected: Float32Array): number {
-  assert.equal(actual.length, expected.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < actual.length; i++) {
-    diff = Math.max(diff, Math.abs(actual[i]! - expected[i]!));
-    scale = Math.max(scale, Math.abs(expected[i]!));
-  }
-  return diff / Math.max(scale, 1e-30);
 }
 
 type BatchNormRun = {
